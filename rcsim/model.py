@@ -1,0 +1,168 @@
+"""The simulated account: extensions, the app's credentials and permissions, and shared state.
+
+`SimState` is the single store every part of the simulator reads and writes. The call engine
+owns call data (`calls.py`); auth, rate limits, subscriptions and faults keep their own tables
+here so the control API can inspect and reset them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+from .clock import SimClock
+from .config import SimConfig
+from .events import EventBus
+from .faults import Faults
+
+if TYPE_CHECKING:
+    from .auth import AuthManager
+    from .calls import CallEngine
+    from .ratelimit import RateLimiter
+    from .subscriptions import SubscriptionManager
+    from .ws_gateway import WsGateway
+
+# App permissions RingCentral checks for what this simulator serves.
+ALL_PERMISSIONS: frozenset[str] = frozenset(
+    {
+        "ReadAccounts",
+        "ReadPresence",
+        "CallControl",
+        "WebSocketsSubscriptions",
+        "SubscriptionWebhook",
+        "SubscriptionPubNub",
+    }
+)
+
+
+@dataclass
+class Extension:
+    """One extension of the account, with its presence settings (call data lives in the call engine)."""
+
+    id: str
+    extension_number: str
+    name: str
+    type: str = "User"  # User, Department (call queue), ...
+    status: str = "Enabled"
+    email: str = ""
+    phone_number: str = ""  # direct number, E.164
+    admin: bool = False
+    # Presence fields RingCentral reports beside telephonyStatus.
+    user_status: str = "Available"  # Offline | Busy | Available
+    dnd_status: str = "TakeAllCalls"
+    meeting_status: str = "Disconnected"
+    # JWT credential that logs in as this user.
+    jwt: str = field(default_factory=lambda: "sim-jwt-" + secrets.token_urlsafe(24))
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split(" ", 1)[0]
+
+    @property
+    def last_name(self) -> str:
+        parts = self.name.split(" ", 1)
+        return parts[1] if len(parts) > 1 else ""
+
+
+@dataclass
+class App:
+    """The one registered app (client id/secret) and the permissions granted to it."""
+
+    client_id: str
+    client_secret: str
+    permissions: set[str] = field(default_factory=lambda: set(ALL_PERMISSIONS))
+
+
+@dataclass
+class Account:
+    id: str = "400144452008"
+    name: str = "Simulated Company"
+    main_number: str = "+16505550100"
+    extensions: dict[str, Extension] = field(default_factory=dict)
+
+    def by_number(self, number: str) -> Extension | None:
+        """Find an extension by extension number or direct number."""
+        for ext in self.extensions.values():
+            if number in (ext.extension_number, ext.phone_number):
+                return ext
+        return None
+
+
+class SimState:
+    """Shared state of one simulator instance."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.clock = SimClock(config.time_scale)
+        self.bus = EventBus()
+        self.account = Account()
+        self.app = App(config.client_id, config.client_secret)
+        self.faults = Faults()
+        if config.seed is not None:
+            self.faults.rng.seed(config.seed)
+        self._next_ext = 400144455008
+        # Managers, wired by `app.build_app` (each module owns its own).
+        self.auth: AuthManager
+        self.limiter: RateLimiter
+        self.calls: CallEngine
+        self.subscriptions: SubscriptionManager
+        self.ws: WsGateway
+        # Control-API log of requests received and notifications sent.
+        self.log: list[dict[str, Any]] = []
+
+    def add_extension(
+        self,
+        name: str,
+        extension_number: str | None = None,
+        *,
+        ext_type: str = "User",
+        phone_number: str | None = None,
+        admin: bool = False,
+        extension_id: str | None = None,
+    ) -> Extension:
+        """Create an extension with stable, realistic ids and numbers."""
+        ext_id = extension_id or str(self._next_ext)
+        self._next_ext += 1000
+        index = len(self.account.extensions) + 101
+        number = extension_number or str(index)
+        ext = Extension(
+            id=ext_id,
+            extension_number=number,
+            name=name,
+            type=ext_type,
+            email=f"{name.lower().replace(' ', '.')}@example.com",
+            phone_number=phone_number or f"+1650555{int(number) % 10000:04d}",
+            admin=admin,
+        )
+        self.account.extensions[ext_id] = ext
+        return ext
+
+    def record(self, kind: str, **data: Any) -> None:
+        """Append to the control-API log (bounded, newest kept)."""
+        self.log.append({"time": self.clock.iso(), "kind": kind, **data})
+        if len(self.log) > 20000:
+            del self.log[:5000]
+
+
+DEMO_NAMES = [
+    "Alice Johnson",
+    "Bob Smith",
+    "Carol Diaz",
+    "Dan Brown",
+    "Erin Lee",
+    "Frank Moore",
+    "Grace Kim",
+    "Henry Ford",
+]
+
+
+def populate(state: SimState, count: int) -> list[Extension]:
+    """Create `count` user extensions; the first is an admin (it logs in for account-wide monitoring)."""
+    created = []
+    for i in range(count):
+        name = DEMO_NAMES[i] if i < len(DEMO_NAMES) else f"User {i + 1:04d}"
+        created.append(state.add_extension(name, admin=(i == 0)))
+    return created
