@@ -26,6 +26,16 @@ class SimClock:
         """Jump simulated time forward (tests use it to expire tokens or windows at once)."""
         self._offset += seconds
 
+    def set_time_scale(self, time_scale: float) -> None:
+        """Change speed from now on without jumping: simulated time stays continuous."""
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        now = self.now()
+        self._real0 = time.monotonic()
+        self._sim0 = now
+        self._offset = 0.0
+        self.time_scale = time_scale
+
     def to_real(self, sim_seconds: float) -> float:
         """Real seconds that correspond to a simulated duration."""
         return max(0.0, sim_seconds / self.time_scale)
@@ -37,4 +47,7 @@ class SimClock:
     def iso(self, ts: float | None = None) -> str:
         """RingCentral's timestamp format: ISO 8601, milliseconds, `Z`."""
         value = self.now() if ts is None else ts
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(value * 1000) % 1000:03d}Z"
+        return (
+            datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+            + f"{int(value * 1000) % 1000:03d}Z"
+        )

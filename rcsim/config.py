@@ -17,7 +17,7 @@ class SimConfig:
     # Simulated seconds per real second: 60 makes a 60 s penalty window last one real second.
     time_scale: float = 1.0
     client_id: str = "sim-client-id"
-    client_secret: str = "sim-client-secret"
+    client_secret: str = "sim-client-secret"  # noqa: S105  (a well-known test value, not a secret)
     # OAuth
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 604800
@@ -44,6 +44,13 @@ class SimConfig:
     webhook_max_expires_in: int = 315360000
     webhook_validation_timeout: float = 3.0
     webhook_blacklist_after_failures: int = 3
+    # Header carrying a WebHook's verificationToken on deliveries (docs disagree: Verification-Token
+    # in 2021, Validation-Token now; UNVERIFIED).
+    webhook_verification_header: str = "Verification-Token"
+    # PubNub: how long a subscribe long-poll waits for a message (PubNub's servers use ~280 s), and
+    # whether every renewal hands out a new channel and encryption key.
+    pubnub_long_poll_timeout: float = 280.0
+    pubnub_rotate_on_renew: bool = False
     # Demo mode: keep placing random calls
     demo: bool = False
     demo_interval: float = 8.0

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import SimClock
 from .config import SimConfig
@@ -112,6 +110,7 @@ class SimState:
         self.ws: WsGateway
         # Control-API log of requests received and notifications sent.
         self.log: list[dict[str, Any]] = []
+        self.log_dropped = 0  # entries trimmed from the front, so log indices stay absolute
 
     def add_extension(
         self,
@@ -145,6 +144,7 @@ class SimState:
         self.log.append({"time": self.clock.iso(), "kind": kind, **data})
         if len(self.log) > 20000:
             del self.log[:5000]
+            self.log_dropped += 5000
 
 
 DEMO_NAMES = [

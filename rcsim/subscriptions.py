@@ -1,0 +1,407 @@
+"""Subscriptions: the REST API (`/restapi/v1.0/subscription`), event routing and delivery.
+
+`SubscriptionManager` (`state.subscriptions`) owns every subscription. REST routes and WebSocket
+`ClientRequest`s share `handle_request`. Events from the call engine arrive on `state.bus`; each is
+matched against every active subscription's filters, wrapped as a RingCentral notification, passed
+through notification fault injection and handed to the subscription's transport.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .errors import error_body
+from .event_filters import EventFilter, FilterError, disabled_reason, parse_filter
+from .events import SimEvent
+from .notification_faults import NotificationFaultPipeline
+from .pubnub_gateway import PubNubDelivery
+from .pubnub_gateway import setup as setup_pubnub
+from .subscription_model import (
+    BLACKLISTED,
+    Subscription,
+    SubscriptionError,
+    Transport,
+    invalid_parameter,
+    not_found,
+)
+from .webhook import WebhookDelivery
+
+if TYPE_CHECKING:
+    from .auth import AuthSession
+    from .model import Extension, SimState
+
+SUBSCRIPTION_PATH = "/restapi/v1.0/subscription"
+_PATH_RE = re.compile(r"^/restapi/v1\.0/subscription(?:/(?P<id>[^/]+)(?P<renew>/renew)?)?$")
+
+Reply = tuple[int, dict[str, Any] | None]
+
+
+class WebSocketDelivery:
+    """WebSocket transport: the subscription lives with a WS session of `state.ws`."""
+
+    permission = "WebSocketsSubscriptions"
+
+    def __init__(self, state: SimState) -> None:
+        self._state = state
+
+    def lifetime(self, requested: int | None) -> int:
+        # WebSocket subscriptions need no renewal while their session lives.
+        return int(self._state.config.ws_absolute_timeout)
+
+    async def open(self, subscription: Subscription, mode: dict[str, Any]) -> None:
+        subscription.delivery_mode = {"transportType": "WebSocket", "encryption": False}
+
+    async def update(self, subscription: Subscription, mode: dict[str, Any] | None) -> None:
+        return None
+
+    def deliver(self, subscription: Subscription, notification: dict[str, Any]) -> None:
+        if subscription.ws_token is not None:
+            self._state.ws.deliver(subscription.ws_token, notification)
+
+    def remove(self, subscription: Subscription) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class SubscriptionManager:
+    """Every subscription of the simulated account, and the routing of events to them."""
+
+    def __init__(self, state: SimState) -> None:
+        self.state = state
+        self.base_url = f"http://{state.config.host}:{state.config.port}"
+        self.subscriptions: dict[str, Subscription] = {}
+        self._by_ws_token: dict[str, str] = {}
+        self.pubnub = PubNubDelivery(state)
+        self.webhook = WebhookDelivery(state)
+        self.transports: dict[str, Transport] = {
+            "WebSocket": WebSocketDelivery(state),
+            "PubNub": self.pubnub,
+            "WebHook": self.webhook,
+        }
+        self._pipeline = NotificationFaultPipeline(state, self._send)
+        self._unsubscribe = state.bus.subscribe(self._on_event)
+
+    # ---- API shared by REST and WebSocket ClientRequests -------------------------------------------
+
+    async def handle_request(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        session: AuthSession,
+        *,
+        ws_token: str | None = None,
+    ) -> Reply:
+        """Serve one subscription API call; returns (HTTP status, JSON body or None)."""
+        match = _PATH_RE.match(path.split("?", 1)[0].rstrip("/"))
+        if match is None:
+            return 404, error_body("CMN-102", f"Resource for parameter [path] is not found: {path}")
+        method = method.upper()
+        sub_id, renew = match["id"], bool(match["renew"])
+        try:
+            if sub_id is None and method == "GET":
+                return 200, self._list(session)
+            if sub_id is None and method == "POST":
+                return 200, await self._create(body, session, ws_token)
+            if sub_id is not None and renew and method == "POST":
+                return 200, await self._renew(self._owned(sub_id, session), None)
+            if sub_id is not None and not renew and method == "GET":
+                return 200, self._info(self._owned(sub_id, session))
+            if sub_id is not None and not renew and method == "PUT":
+                return 200, await self._update(self._owned(sub_id, session), body)
+            if sub_id is not None and not renew and method == "DELETE":
+                self.remove(self._owned(sub_id, session).id, reason="deleted")
+                return 204, None
+        except SubscriptionError as err:
+            return err.status, err.body()
+        return 405, error_body("CMN-405", f"Method [{method}] is not allowed for [{path}]")
+
+    def _list(self, session: AuthSession) -> dict[str, Any]:
+        records = [self._info(sub) for sub in self._live() if sub.owner.id == session.extension.id]
+        return {"uri": f"{self.base_url}{SUBSCRIPTION_PATH}", "records": records}
+
+    async def _create(self, body: Any, session: AuthSession, ws_token: str | None) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise invalid_parameter("body", "a JSON object is required")
+        mode = body.get("deliveryMode")
+        if not isinstance(mode, dict):
+            raise invalid_parameter("deliveryMode", "an object with transportType is required")
+        transport_type = mode.get("transportType")
+        if not isinstance(transport_type, str) or transport_type not in self.transports:
+            raise invalid_parameter("deliveryMode.transportType", f"unsupported transport {transport_type!r}")
+        transport = self.transports[transport_type]
+        if transport.permission not in self.state.app.permissions:
+            raise SubscriptionError(
+                403,
+                "CMN-408",
+                "In order to call this API endpoint, application needs to have "
+                f"[{transport.permission}] permission",
+            )
+        if transport_type == "WebSocket" and ws_token is None:
+            raise invalid_parameter(
+                "deliveryMode.transportType",
+                "WebSocket subscriptions are created over the WebSocket connection",
+            )
+        owner = session.extension
+        filters, disabled = self._parse_filters(body.get("eventFilters"), owner)
+        replaced = self._by_ws_token.get(ws_token) if ws_token is not None else None
+        owned = [s for s in self._live() if s.owner.id == owner.id and s.id != replaced]
+        if len(owned) >= self.state.config.max_subscriptions:
+            raise SubscriptionError(
+                403,
+                "SUB-505",
+                f"Maximum number of subscriptions ({self.state.config.max_subscriptions}) exceeded",
+            )
+        lifetime = transport.lifetime(_expires_in(body))
+        now = self.state.clock.now()
+        subscription = Subscription(
+            id=str(uuid.uuid4()),
+            owner=owner,
+            filters=filters,
+            disabled=disabled,
+            transport=transport_type,
+            expires_in=lifetime,
+            created_at=now,
+            expires_at=now + lifetime,
+            ws_token=ws_token,
+        )
+        await transport.open(subscription, mode)
+        # One subscription per WebSocket session: a second POST replaces the first.
+        if replaced is not None:
+            self.remove(replaced, reason="replaced")
+        self.subscriptions[subscription.id] = subscription
+        if ws_token is not None:
+            self._by_ws_token[ws_token] = subscription.id
+        self.state.record(
+            "subscription",
+            action="created",
+            subscription_id=subscription.id,
+            transport=transport_type,
+            event_filters=[f.uri for f in filters],
+        )
+        return self._info(subscription)
+
+    def _parse_filters(self, raw: Any, owner: Extension) -> tuple[list[EventFilter], list[dict[str, str]]]:
+        if not isinstance(raw, list) or not raw:
+            raise SubscriptionError(
+                400, "SUB-508", "Event filters are not valid: a non-empty list is required"
+            )
+        filters: list[EventFilter] = []
+        disabled: list[dict[str, str]] = []
+        invalid: list[str] = []
+        account = self.state.account
+        for text in raw:
+            try:
+                parsed = parse_filter(text, account, owner)
+            except FilterError as err:
+                invalid.append(str(err))
+                continue
+            why = disabled_reason(parsed, account, owner, self.state.app.permissions)
+            if why is None:
+                filters.append(parsed)
+            else:
+                disabled.append({"filter": parsed.uri, "reason": why.reason, "message": why.message})
+        if invalid:
+            raise SubscriptionError(400, "SUB-508", "Event filters are not valid: " + "; ".join(invalid))
+        return filters, disabled
+
+    async def _renew(self, subscription: Subscription, mode: dict[str, Any] | None) -> dict[str, Any]:
+        if subscription.status != BLACKLISTED:
+            subscription.expires_at = self.state.clock.now() + subscription.expires_in
+            await self.transports[subscription.transport].update(subscription, mode)
+        self.state.record("subscription", action="renewed", subscription_id=subscription.id)
+        return self._info(subscription)
+
+    async def _update(self, subscription: Subscription, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise invalid_parameter("body", "a JSON object is required")
+        if "eventFilters" in body:
+            filters, disabled = self._parse_filters(body["eventFilters"], subscription.owner)
+            subscription.filters, subscription.disabled = filters, disabled
+        mode = body.get("deliveryMode")
+        if mode is not None and not isinstance(mode, dict):
+            raise invalid_parameter("deliveryMode", "an object is required")
+        if mode is not None and mode.get("transportType", subscription.transport) != subscription.transport:
+            raise invalid_parameter("deliveryMode.transportType", "the transport cannot be changed")
+        requested = _expires_in(body)
+        if requested is not None:
+            subscription.expires_in = self.transports[subscription.transport].lifetime(requested)
+        return await self._renew(subscription, mode)
+
+    def _owned(self, subscription_id: str, session: AuthSession) -> Subscription:
+        subscription = self._get(subscription_id)
+        if subscription is None or subscription.owner.id != session.extension.id:
+            raise not_found(subscription_id)
+        return subscription
+
+    def _info(self, subscription: Subscription) -> dict[str, Any]:
+        return subscription.info(self.base_url, self.state.clock)
+
+    # ---- lookup, lifetime, faults --------------------------------------------------------------------
+
+    def _get(self, subscription_id: str) -> Subscription | None:
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is not None and subscription.expired(self.state.clock.now()):
+            self.remove(subscription_id, reason="expired")
+            return None
+        return subscription
+
+    def _live(self) -> list[Subscription]:
+        now = self.state.clock.now()
+        for subscription in [s for s in self.subscriptions.values() if s.expired(now)]:
+            self.remove(subscription.id, reason="expired")
+        return list(self.subscriptions.values())
+
+    def get(self, subscription_id: str) -> Subscription | None:
+        """A live subscription by id (expired ones are removed on the way)."""
+        return self._get(subscription_id)
+
+    def remove(self, subscription_id: str, *, reason: str) -> None:
+        subscription = self.subscriptions.pop(subscription_id, None)
+        if subscription is None:
+            return
+        if (
+            subscription.ws_token is not None
+            and self._by_ws_token.get(subscription.ws_token) == subscription_id
+        ):
+            del self._by_ws_token[subscription.ws_token]
+        self._pipeline.forget(subscription_id)
+        self.transports[subscription.transport].remove(subscription)
+        self.state.record("subscription", action="removed", subscription_id=subscription_id, reason=reason)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every live subscription as answered by the API, plus its owner (for `GET /sim/state`)."""
+        return [{**self._info(s), "ownerId": s.owner.id} for s in self._live()]
+
+    def for_ws_session(self, ws_token: str) -> Subscription | None:
+        subscription_id = self._by_ws_token.get(ws_token)
+        return self._get(subscription_id) if subscription_id is not None else None
+
+    def drop_ws_session(self, ws_token: str) -> None:
+        """A WebSocket session ended for good: its subscription goes with it."""
+        subscription_id = self._by_ws_token.get(ws_token)
+        if subscription_id is not None:
+            self.remove(subscription_id, reason="websocket session ended")
+
+    def expire(self, subscription_id: str | None = None) -> int:
+        """Fault: make one (or every) subscription expire now. Returns how many."""
+        now = self.state.clock.now()
+        targets = self._targets(subscription_id)
+        for subscription in targets:
+            subscription.expires_at = now
+        return len(targets)
+
+    def blacklist(
+        self, subscription_id: str | None = None, reason: str = "Blacklisted by fault injection"
+    ) -> int:
+        """Fault (and WebHook failures): blacklist one (or every) subscription. Returns how many."""
+        targets = self._targets(subscription_id)
+        for subscription in targets:
+            self.mark_blacklisted(subscription, reason)
+        return len(targets)
+
+    def mark_blacklisted(self, subscription: Subscription, reason: str) -> None:
+        if subscription.status == BLACKLISTED:
+            return
+        subscription.status = BLACKLISTED
+        subscription.blacklisted_data = {"reason": reason, "blacklistedAt": self.state.clock.iso()}
+        self._pipeline.forget(subscription.id)
+        self.state.record(
+            "subscription", action="blacklisted", subscription_id=subscription.id, reason=reason
+        )
+
+    def _targets(self, subscription_id: str | None) -> list[Subscription]:
+        if subscription_id is None:
+            return self._live()
+        subscription = self._get(subscription_id)
+        return [subscription] if subscription is not None else []
+
+    # ---- routing ----------------------------------------------------------------------------------------
+
+    def _on_event(self, event: SimEvent) -> None:
+        now = self.state.clock.now()
+        for subscription in list(self.subscriptions.values()):
+            if not subscription.deliverable(now):
+                continue
+            for event_filter in subscription.filters:
+                if not event_filter.matches(event):
+                    continue
+                notification = {
+                    "uuid": str(uuid.uuid4()),
+                    "event": event_filter.uri,
+                    "timestamp": self.state.clock.iso(now),
+                    "subscriptionId": subscription.id,
+                    "ownerId": subscription.owner.id,
+                    "body": event_filter.shape(event.body),
+                }
+                self._pipeline.submit(subscription.id, notification)
+
+    def _send(self, subscription_id: str, notification: dict[str, Any]) -> None:
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is None or not subscription.deliverable(self.state.clock.now()):
+            return
+        self.state.record(
+            "notification",
+            subscription_id=subscription_id,
+            transport=subscription.transport,
+            uuid=notification["uuid"],
+            event=notification["event"],
+        )
+        self.transports[subscription.transport].deliver(subscription, notification)
+
+    async def close(self) -> None:
+        self._unsubscribe()
+        self._pipeline.close()
+        for transport in self.transports.values():
+            await transport.close()
+
+    # ---- REST routes ------------------------------------------------------------------------------------
+
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        session = self.state.auth.authenticate(request)
+        self.base_url = str(request.url.origin())
+        body: Any = None
+        if request.method in ("POST", "PUT") and request.can_read_body:
+            try:
+                body = json.loads(await request.text())
+            except ValueError:
+                return web.json_response(error_body("CMN-101", "Request body is not valid JSON"), status=400)
+        status, payload = await self.handle_request(request.method, request.path, body, session)
+        if payload is None:
+            return web.Response(status=status)
+        return web.json_response(payload, status=status)
+
+
+def _expires_in(body: dict[str, Any]) -> int | None:
+    value = body.get("expiresIn")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise invalid_parameter("expiresIn", "a positive integer number of seconds is required")
+    return value
+
+
+def setup(app: web.Application, state: SimState) -> None:
+    """Create `state.subscriptions` and serve the subscription API and the PubNub endpoints."""
+    manager = SubscriptionManager(state)
+    state.subscriptions = manager
+    for path in (SUBSCRIPTION_PATH, SUBSCRIPTION_PATH + "/"):
+        app.router.add_route("GET", path, manager._route)
+        app.router.add_route("POST", path, manager._route)
+    item = SUBSCRIPTION_PATH + "/{id}"
+    for method in ("GET", "PUT", "DELETE"):
+        app.router.add_route(method, item, manager._route)
+    app.router.add_route("POST", item + "/renew", manager._route)
+    setup_pubnub(app, state)
+
+    async def close(_: web.Application) -> None:
+        await manager.close()
+
+    app.on_shutdown.append(close)
