@@ -1,0 +1,1 @@
+"""Custom integrations shipped by this repository (a package so tests import ours, not phacc's copy)."""

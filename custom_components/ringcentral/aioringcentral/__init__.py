@@ -1,0 +1,1 @@
+"""aioringcentral: an asyncio RingCentral client for live call state (no Home Assistant imports)."""

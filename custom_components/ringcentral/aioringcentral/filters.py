@@ -1,0 +1,90 @@
+"""Event filters this library subscribes to, and classification of a notification's `event` path.
+
+RingCentral echoes filters back with `~` expanded to real ids and may reorder the query or add a
+trailing slash, so `classify` matches on structure, not on the exact string.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from urllib.parse import parse_qsl, urlsplit
+
+_PREFIX = "/restapi/v1.0/account/~"
+
+
+class FilterKind(StrEnum):
+    """Which kind of filter produced a notification."""
+
+    PRESENCE = "presence"
+    ACCOUNT_PRESENCE = "account_presence"
+    TELEPHONY_SESSIONS = "telephony_sessions"
+    UNKNOWN = "unknown"
+
+
+def extension_presence(extension_id: str = "~") -> str:
+    """Detailed presence of one extension, with SIP data (ReadPresence)."""
+    return f"{_PREFIX}/extension/{extension_id}/presence?detailedTelephonyState=true&sipData=true"
+
+
+def extension_telephony_sessions(extension_id: str = "~") -> str:
+    """Telephony-session events of one extension's parties (CallControl)."""
+    return f"{_PREFIX}/extension/{extension_id}/telephony/sessions"
+
+
+def account_presence() -> str:
+    """Detailed presence of every extension of the account, one event per changed extension."""
+    return f"{_PREFIX}/presence?detailedTelephonyState=true"
+
+
+def account_telephony_sessions() -> str:
+    """Telephony-session events of the whole account (reported to fire only for admins)."""
+    return f"{_PREFIX}/telephony/sessions"
+
+
+def _segments(event_path: str) -> list[str]:
+    """Path segments after `restapi/<version>`, lower-cased except ids (which keep their spelling)."""
+    path = urlsplit(event_path.strip()).path
+    parts = [part for part in path.split("/") if part]
+    if len(parts) >= 2 and parts[0].lower() == "restapi":
+        parts = parts[2:]
+    return parts
+
+
+def _match(parts: list[str]) -> tuple[FilterKind, str | None]:
+    """Kind and extension id (or `None`) of a filter path split into segments."""
+    lowered = [part.lower() for part in parts]
+    if len(lowered) < 3 or lowered[0] != "account":
+        return FilterKind.UNKNOWN, None
+    rest = lowered[2:]
+    if rest == ["presence"]:
+        return FilterKind.ACCOUNT_PRESENCE, None
+    if rest == ["telephony", "sessions"]:
+        return FilterKind.TELEPHONY_SESSIONS, None
+    if len(rest) >= 3 and rest[0] == "extension":
+        extension_id = parts[3]
+        tail = rest[2:]
+        if tail == ["presence"]:
+            return FilterKind.PRESENCE, extension_id
+        if tail == ["telephony", "sessions"]:
+            return FilterKind.TELEPHONY_SESSIONS, extension_id
+    return FilterKind.UNKNOWN, None
+
+
+def classify(event_path: str) -> FilterKind:
+    """The kind of filter an `event` path belongs to (`UNKNOWN` for anything else, never an error)."""
+    return _match(_segments(event_path))[0]
+
+
+def extension_id_of(event_path: str) -> str | None:
+    """The extension id an extension-level event path names (`None` for `~` or account-level paths)."""
+    extension_id = _match(_segments(event_path))[1]
+    return None if extension_id in (None, "~") else extension_id
+
+
+def is_detailed(event_path: str) -> bool:
+    """Whether the path asks for detailed telephony state (presence with `activeCalls`)."""
+    query = urlsplit(event_path.strip()).query
+    return any(
+        key.lower() == "detailedtelephonystate" and value.lower() == "true"
+        for key, value in parse_qsl(query, keep_blank_values=True)
+    )

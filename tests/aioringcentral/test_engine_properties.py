@@ -1,0 +1,169 @@
+"""Property tests: the engine under reordered, duplicated and dropped notifications from every scenario.
+
+Each scenario is recorded once from the simulator (step mode), optionally cut after some steps so
+calls are still in progress. Hypothesis then shuffles, duplicates or drops its notifications.
+`settle_seconds` is large so that reordering stays within the time the engine waits for a gap,
+which is the situation the guarantees are about (giving up on a gap is tested in test_engine.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from custom_components.ringcentral.aioringcentral.engine import CallEvent
+from rcsim.scenarios import SCENARIOS
+
+from .engine_harness import (
+    CallId,
+    Input,
+    Recording,
+    Source,
+    feed,
+    new_engine,
+    per_call,
+    record,
+    scenario_steps,
+    state_mismatches,
+)
+
+SCENARIO_NAMES = sorted(SCENARIOS)
+TERMINAL = ("missed", "ended")
+PATIENT = 3600.0
+PROPERTY_SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+
+
+def in_order(recording: Recording, source: Source) -> dict[CallId, list[tuple[str, str | None]]]:
+    engine = new_engine(recording, source, settle_seconds=PATIENT)
+    _, now = feed(engine, recording.prologue_for(source))
+    events, _ = feed(engine, recording.only(source), start=now)
+    return typed_with_reason(events)
+
+
+def typed_with_reason(events: list[CallEvent]) -> dict[CallId, list[tuple[str, str | None]]]:
+    calls: dict[CallId, list[tuple[str, str | None]]] = {}
+    for event in events:
+        key = (event.extension_id, event.telephony_session_id, event.party_id)
+        calls.setdefault(key, []).append((event.type, event.reason))
+    return calls
+
+
+@st.composite
+def shuffled(draw: st.DrawFn, inputs: tuple[Input, ...], *, duplicates: bool = True) -> list[Input]:
+    """A permutation of `inputs`, with some of them delivered twice."""
+    order = list(draw(st.permutations(inputs)))
+    if duplicates and inputs:
+        for _ in range(draw(st.integers(0, 4))):
+            copy = draw(st.sampled_from(inputs))
+            order.insert(draw(st.integers(0, len(order))), copy)
+    return order
+
+
+def recording_for(data: st.DataObject, scenario: str) -> Recording:
+    cut = data.draw(st.one_of(st.none(), st.integers(1, scenario_steps(scenario))), label="cut")
+    return record(scenario, cut)
+
+
+def is_subsequence(part: list[str], whole: list[str]) -> bool:
+    remaining = iter(whole)
+    return all(item in remaining for item in part)
+
+
+@pytest.mark.parametrize("source", ["both", "presence"])
+@pytest.mark.parametrize("scenario", SCENARIO_NAMES)
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_reordered_and_duplicated_match_in_order(scenario: str, source: Source, data: st.DataObject) -> None:
+    """Any interleaving with duplicates: ground-truth state and each call's in-order event sequence."""
+    recording = recording_for(data, scenario)
+    expected = in_order(recording, source)
+    engine = new_engine(recording, source, settle_seconds=PATIENT)
+    _, now = feed(engine, recording.prologue_for(source))
+    order = data.draw(shuffled(recording.only(source)), label="order")
+    events, _ = feed(engine, order, start=now)
+    assert state_mismatches(engine, recording, source) == []
+    assert typed_with_reason(events) == expected
+
+
+@pytest.mark.parametrize("scenario", SCENARIO_NAMES)
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_telephony_only_reordered_never_backwards(scenario: str, data: st.DataObject) -> None:
+    """Telephony alone cannot restore order, but never fires backwards or twice, and ends every call."""
+    recording = recording_for(data, scenario)
+    expected = per_call_types(in_order(recording, "telephony"))
+    engine = new_engine(recording, "telephony", settle_seconds=PATIENT)
+    _, now = feed(engine, recording.prologue_for("telephony"))
+    order = data.draw(shuffled(recording.only("telephony")), label="order")
+    events, _ = feed(engine, order, start=now)
+    problems = state_mismatches(engine, recording, "telephony")
+    if not (scenario == "inbound_flicker" and recording.steps == 2):
+        # (mid-flicker only presence shows NoCall: telephony-only cannot know)
+        assert problems == []
+    assert_no_false_events(per_call(events), expected, recording)
+
+
+def per_call_types(calls: dict[CallId, list[tuple[str, str | None]]]) -> dict[CallId, list[str]]:
+    return {key: [t for t, _ in events] for key, events in calls.items()}
+
+
+def assert_no_false_events(
+    got: dict[CallId, list[str]], expected: dict[CallId, list[str]], recording: Recording
+) -> None:
+    """Each call's events are an in-order subsequence; one terminal, last, for calls that ended."""
+    active = {
+        (ext_id, call["telephonySessionId"], call["partyId"])
+        for ext_id, truth in recording.truth.items()
+        for call in truth["activeCalls"]  # type: ignore[attr-defined]
+    }
+    for key, events in got.items():
+        assert key in expected, f"events for a call the in-order run never showed: {key} {events}"
+        want = expected[key]
+        body = [e for e in events if e not in TERMINAL]
+        assert is_subsequence(body, [e for e in want if e not in TERMINAL]), (key, events, want)
+        terminals = [e for e in events if e in TERMINAL]
+        want_terminals = [e for e in want if e in TERMINAL]
+        assert len(terminals) == len(want_terminals), (key, events, want)
+        assert not (terminals and key in active), (key, events)
+        if terminals:
+            assert events[-1] == terminals[0], (key, events)
+            if terminals != want_terminals:
+                # Only when the answer was lost can an answered inbound call end as missed.
+                assert (terminals[0], want_terminals[0]) == ("missed", "ended"), (key, events, want)
+                assert "answered" not in events, (key, events, want)
+                assert "answered" in want, (key, events, want)
+
+
+@pytest.mark.parametrize("scenario", SCENARIO_NAMES)
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_dropped_then_snapshot_reaches_ground_truth(scenario: str, data: st.DataObject) -> None:
+    """Lost notifications, then a REST resync: ground truth, and no false or backward event."""
+    recording = recording_for(data, scenario)
+    expected = per_call_types(in_order(recording, "both"))
+    engine = new_engine(recording, "both", settle_seconds=PATIENT)
+    _, now = feed(engine, recording.prologue)
+    kept = [item for item in recording.inputs if data.draw(st.booleans(), label=f"keep {item.label()}")]
+    order = data.draw(shuffled(tuple(kept)), label="order")
+    events, now = feed(engine, order, start=now)
+    if data.draw(st.booleans(), label="give up on gaps first"):
+        now += timedelta(seconds=PATIENT)
+        events.extend(engine.tick(now).events)
+    token = engine.begin_snapshot()
+    update = engine.apply_snapshot(token, recording.rest_presences, recording.rest_sessions, now)
+    events.extend(update.events)
+    assert state_mismatches(engine, recording, "both") == []
+    got = per_call(events)
+    assert_no_false_events(got, expected, recording)
+    # Every call that ended and was shown at all has been ended exactly once.
+    ended = [key for key, evs in expected.items() if any(e in TERMINAL for e in evs)]
+    for key in ended:
+        if key in got:
+            assert sum(e in TERMINAL for e in got[key]) == 1, (key, got[key])
+    # Nothing is left pending: a later tick changes nothing.
+    assert engine.tick(now + timedelta(seconds=2 * PATIENT)).events == ()
