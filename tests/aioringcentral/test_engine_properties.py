@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from custom_components.ringcentral.aioringcentral.engine import CallEvent
+from custom_components.ringcentral.aioringcentral.models import TelephonySessionEvent
 from rcsim.scenarios import SCENARIOS
 
 from .engine_harness import (
@@ -38,10 +39,15 @@ PROPERTY_SETTINGS = settings(
 )
 
 
-def in_order(recording: Recording, source: Source) -> dict[CallId, list[tuple[str, str | None]]]:
+def in_order(
+    recording: Recording, source: Source, *, settle: bool = False
+) -> dict[CallId, list[tuple[str, str | None]]]:
+    """Events per call when every notification arrives once, in order (and, if `settle`, time passes)."""
     engine = new_engine(recording, source, settle_seconds=PATIENT)
     _, now = feed(engine, recording.prologue_for(source))
-    events, _ = feed(engine, recording.only(source), start=now)
+    events, now = feed(engine, recording.only(source), start=now)
+    if settle:
+        events.extend(engine.tick(now + timedelta(seconds=PATIENT)).events)
     return typed_with_reason(events)
 
 
@@ -113,9 +119,17 @@ def per_call_types(calls: dict[CallId, list[tuple[str, str | None]]]) -> dict[Ca
 
 
 def assert_no_false_events(
-    got: dict[CallId, list[str]], expected: dict[CallId, list[str]], recording: Recording
+    got: dict[CallId, list[str]],
+    expected: dict[CallId, list[str]],
+    recording: Recording,
+    lost_terminals: frozenset[CallId] = frozenset(),
 ) -> None:
-    """Each call's events are an in-order subsequence; one terminal, last, for calls that ended."""
+    """Each call's events are an in-order subsequence; one terminal, last, for calls that ended.
+
+    The terminal's type may differ only when the telephony notification that ended the call (and
+    carried RingCentral's `missedCall`) was lost: then an inbound call this party was not seen
+    answering ends as `missed`.
+    """
     active = {
         (ext_id, call["telephonySessionId"], call["partyId"])
         for ext_id, truth in recording.truth.items()
@@ -133,10 +147,9 @@ def assert_no_false_events(
         if terminals:
             assert events[-1] == terminals[0], (key, events)
             if terminals != want_terminals:
-                # Only when the answer was lost can an answered inbound call end as missed.
+                assert key in lost_terminals, (key, events, want)
                 assert (terminals[0], want_terminals[0]) == ("missed", "ended"), (key, events, want)
                 assert "answered" not in events, (key, events, want)
-                assert "answered" in want, (key, events, want)
 
 
 @pytest.mark.parametrize("scenario", SCENARIO_NAMES)
@@ -145,25 +158,34 @@ def assert_no_false_events(
 def test_dropped_then_snapshot_reaches_ground_truth(scenario: str, data: st.DataObject) -> None:
     """Lost notifications, then a REST resync: ground truth, and no false or backward event."""
     recording = recording_for(data, scenario)
-    expected = per_call_types(in_order(recording, "both"))
+    settle = data.draw(st.booleans(), label="give up on gaps before the snapshot")
+    # Time passes at the end of both runs: a call whose end only one source reported (one in
+    # voicemail, say) then ends too.
+    expected = per_call_types(in_order(recording, "both", settle=True))
     engine = new_engine(recording, "both", settle_seconds=PATIENT)
     _, now = feed(engine, recording.prologue)
     kept = [item for item in recording.inputs if data.draw(st.booleans(), label=f"keep {item.label()}")]
+    lost_terminals = frozenset(
+        (party.extension_id or "", item.payload.telephony_session_id, party.id)
+        for item in recording.inputs
+        if item not in kept and isinstance(item.payload, TelephonySessionEvent)
+        for party in item.payload.parties
+        if party.status is not None and party.status.is_("Disconnected", "Gone")
+    )
     order = data.draw(shuffled(tuple(kept)), label="order")
     events, now = feed(engine, order, start=now)
-    if data.draw(st.booleans(), label="give up on gaps first"):
+    if settle:
         now += timedelta(seconds=PATIENT)
         events.extend(engine.tick(now).events)
     token = engine.begin_snapshot()
     update = engine.apply_snapshot(token, recording.rest_presences, recording.rest_sessions, now)
     events.extend(update.events)
     assert state_mismatches(engine, recording, "both") == []
+    events.extend(engine.tick(now + timedelta(seconds=2 * PATIENT)).events)
     got = per_call(events)
-    assert_no_false_events(got, expected, recording)
+    assert_no_false_events(got, expected, recording, lost_terminals)
     # Every call that ended and was shown at all has been ended exactly once.
     ended = [key for key, evs in expected.items() if any(e in TERMINAL for e in evs)]
     for key in ended:
         if key in got:
             assert sum(e in TERMINAL for e in got[key]) == 1, (key, got[key])
-    # Nothing is left pending: a later tick changes nothing.
-    assert engine.tick(now + timedelta(seconds=2 * PATIENT)).events == ()

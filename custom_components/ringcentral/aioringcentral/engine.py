@@ -61,6 +61,7 @@ notifications were lost, an inbound call whose answer was lost ends as `missed`.
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -239,16 +240,19 @@ class _Extension:
         self.t_gap_since: datetime | None = None
         self.t_contiguous = True
         self.calls: dict[CallKey, TrackedCall] = {}
-        self.ended: deque[int] | None = None
+        # Hashes of the last ended call keys: 8 bytes each, not a set of tuples of strings.
+        self.ended: array[int] | None = None
 
     def is_ended(self, key: CallKey) -> bool:
         return self.ended is not None and hash(key) in self.ended
 
     def remember_ended(self, key: CallKey) -> None:
         if self.ended is None:
-            self.ended = deque(maxlen=_ENDED_MEMORY)
+            self.ended = array("q")
         if hash(key) not in self.ended:
             self.ended.append(hash(key))
+            if len(self.ended) > _ENDED_MEMORY:
+                self.ended.pop(0)
 
 
 @dataclass
@@ -315,6 +319,7 @@ class CallStateEngine:
         self._pending.discard(extension_id)
 
     def monitors(self, extension_id: str) -> bool:
+        """Whether notifications for this extension are applied."""
         return self._monitored is None or extension_id in self._monitored
 
     # ------------------------------------------------------------------ queries
@@ -448,6 +453,10 @@ class CallStateEngine:
                 batch.touch(ext)
                 self._snapshot_presence(ext, token, presence, sessions=sessions, now=now, batch=batch)
         self._snapshot_sessions(token, presences, sessions, now, batch)
+        for ext_id in batch.before:
+            ext = self._exts.get(ext_id)
+            if ext is not None:
+                self._settle_calls(ext, now, batch)
         self._expire(now, batch)
         return batch.result()
 
@@ -591,14 +600,18 @@ class CallStateEngine:
             call.p_listed = True
             call.p_absent = 0
             call.p_hidden = False
+            call.p_final = False
             call.t_wait_since = None
             call.updated_op = self._op
             self._observe(ext, call, False, phase, batch)
         for key in finals:
             if key not in ext.calls:
                 ext.remember_ended(key)
+        # RingCentral lists only the latest 7 calls: when it says there are more, a missing call
+        # may just have dropped off the list.
+        truncated = (presence.total_active_calls or 0) > len(live)
         for key, call in ext.calls.items():
-            if key in live or key in present or not call.p_listed:
+            if key in live or key in present or not call.p_listed or (truncated and key not in finals):
                 continue
             call.updated_op = self._op
             if key in finals:
@@ -798,9 +811,12 @@ class CallStateEngine:
         want_presence = self._expects(ext.id, False)
         want_telephony = self._expects(ext.id, True)
         for call in list(ext.calls.values()):
-            telephony_alive = call.telephony is not None and not call.t_ended
+            # Telephony vouching for a live call (not voicemail) outweighs presence missing it.
+            telephony_live = (
+                call.telephony is not None and not call.t_ended and call.telephony.phase != VOICEMAIL
+            )
             presence_over = call.p_final or call.p_absent >= 2 or (call.p_absent >= 1 and call.t_ended)
-            signal = presence_over or call.t_ended or (call.p_absent >= 1 and not telephony_alive)
+            signal = call.t_ended or ((presence_over or call.p_absent >= 1) and not telephony_live)
             if not signal:
                 call.end_signal_at = None
                 continue
@@ -908,9 +924,11 @@ class CallStateEngine:
             session = sessions.get(key[0])
             party = None if session is None else session.party(key[1])
             if self._snapshot_party(ext, call, party, batch):
-                # Presence no longer lists it but telephony says it is alive (voicemail, a flicker).
+                # Presence no longer lists it but telephony says it is alive (voicemail, a flicker):
+                # over as far as presence goes; it ends with telephony's word, presence listing it
+                # again cancels that, and the settle time bounds the wait.
                 call.p_listed = True
-                call.p_absent = 1
+                call.p_final = True
                 continue
             self._terminate(ext, call, now, batch)
 
