@@ -1,0 +1,115 @@
+"""RingCentral: live call state of RingCentral extensions, pushed over RingCentral's notifications."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .aioringcentral.errors import (
+    ApiError,
+    InvalidCredentialsError,
+    MissingPermissionsError,
+    RateLimitedError,
+    RingCentralError,
+    TemporarilyUnavailableError,
+)
+from .aioringcentral.rest import RingCentralClient
+from .const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_CREDENTIALS_ID,
+    CONF_JWT,
+    CONF_SERVER,
+    DOMAIN,
+    ISSUE_MISSING_PERMISSIONS,
+    LOGGER,
+)
+from .hub import RingCentralHub, TokenStore, async_create_missing_permissions_issue
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+
+type RingCentralConfigEntry = ConfigEntry[RingCentralHub]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> bool:
+    """Log in (or resume the persisted session), read the initial state, then listen for notifications."""
+    token_store = TokenStore(hass, entry.entry_id, entry.data.get(CONF_CREDENTIALS_ID, ""))
+    client = RingCentralClient(
+        async_get_clientsession(hass),
+        server=entry.data[CONF_SERVER],
+        client_id=entry.data[CONF_CLIENT_ID],
+        client_secret=entry.data[CONF_CLIENT_SECRET],
+        jwt=entry.data[CONF_JWT],
+        tokens=await token_store.async_load(),
+        on_tokens=token_store.async_update,
+    )
+    hub = RingCentralHub(hass, entry, client, token_store)
+    try:
+        await hub.async_setup()
+    except InvalidCredentialsError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="authentication_error"
+        ) from err
+    except MissingPermissionsError as err:
+        # Retried with backoff: the setup succeeds on its own once the permission is added.
+        async_create_missing_permissions_issue(hass, entry, err.permissions)
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="missing_permissions",
+            translation_placeholders={"permissions": ", ".join(err.permissions)},
+        ) from err
+    except RateLimitedError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            translation_placeholders={"retry_after": f"{err.retry_after:.0f}"},
+        ) from err
+    except TemporarilyUnavailableError as err:
+        LOGGER.debug("Cannot reach RingCentral: %s", err.message)
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="connection_error",
+            translation_placeholders={"error": err.message},
+        ) from err
+    except (ApiError, RingCentralError) as err:
+        LOGGER.debug("RingCentral error during setup: %s", err.message)
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="server_error",
+            translation_placeholders={"error": err.message},
+        ) from err
+    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_MISSING_PERMISSIONS}_{entry.entry_id}")
+
+    entry.runtime_data = hub
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    hub.async_start()
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> bool:
+    """Delete the subscription, close the socket and stop everything the entry started."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_stop()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> None:
+    """Forget the persisted tokens of a removed entry."""
+    await TokenStore(hass, entry.entry_id, "").async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: RingCentralConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Allow removing a device only when its extension is no longer monitored (stale devices)."""
+    hub = entry.runtime_data
+    return not any(
+        domain == DOMAIN and (key in hub.extensions or key == hub.entry_unique_id)
+        for domain, key in device.identifiers
+    )

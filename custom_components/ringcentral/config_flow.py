@@ -1,0 +1,332 @@
+"""Config flow: JWT credentials (user, reauth, reconfigure) and options (which extensions, transport)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import voluptuous as vol
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from yarl import URL
+
+from .aioringcentral.auth import TokenSet
+from .aioringcentral.errors import (
+    InvalidCredentialsError,
+    MissingPermissionsError,
+    RingCentralError,
+    TemporarilyUnavailableError,
+)
+from .aioringcentral.rest import RingCentralClient
+from .const import (
+    CONF_ACCOUNT_ID,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_CREDENTIALS_ID,
+    CONF_EXTENSION_ID,
+    CONF_EXTENSIONS,
+    CONF_JWT,
+    CONF_MONITOR,
+    CONF_SERVER,
+    CONF_TRANSPORT,
+    DEFAULT_SERVER,
+    DEFAULT_TRANSPORT,
+    DOMAIN,
+    LOGGER,
+    MONITOR_MODES,
+    MONITOR_OWN,
+    MONITOR_SELECTED,
+)
+from .hub import ENABLED, USER_TYPES, extension_name
+from .transports import TRANSPORTS
+
+if TYPE_CHECKING:
+    from . import RingCentralConfigEntry
+
+# App permissions the integration needs; named in the missing_permissions error.
+REQUIRED_PERMISSIONS = ("ReadAccounts", "ReadPresence", "CallControl", "WebSocketsSubscriptions")
+
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_TEXT = TextSelector()
+_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """Who the credentials log in as."""
+
+    account_id: str
+    extension_id: str
+    title: str
+
+    @property
+    def unique_id(self) -> str:
+        return f"{self.account_id}_{self.extension_id}"
+
+
+class _ValidationError(Exception):
+    """A user-facing validation failure: `error` is the translation key, `placeholders` fill it."""
+
+    def __init__(self, error: str, placeholders: dict[str, str] | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.placeholders = placeholders or {}
+
+
+def _normalise_server(server: str) -> str:
+    """The server URL without a trailing slash; raises _ValidationError for anything but http(s)."""
+    try:
+        url = URL(server.strip())
+    except ValueError as err:
+        raise _ValidationError("invalid_url") from err
+    if url.scheme not in ("http", "https") or not url.host:
+        raise _ValidationError("invalid_url")
+    return str(url).rstrip("/")
+
+
+def _check_scope(tokens: TokenSet) -> None:
+    """Name missing permissions before anything fails (the token's scope lists the app's permissions)."""
+    granted = set(tokens.scope.split()) if tokens.scope else None
+    if granted is not None and (missing := [p for p in REQUIRED_PERMISSIONS if p not in granted]):
+        raise MissingPermissionsError("The app lacks permissions", tuple(missing))
+
+
+async def _async_validate(hass: HomeAssistant, data: Mapping[str, Any]) -> _Identity:
+    """Log in, read the authorized user's extension and account, then log out again.
+
+    The session is revoked because the entry's setup logs in on its own and persists those tokens;
+    leaving this one open would use up one of the ~5 sessions RingCentral allows per user and app.
+    """
+    try:
+        client = RingCentralClient(
+            async_get_clientsession(hass),
+            server=data[CONF_SERVER],
+            client_id=data[CONF_CLIENT_ID],
+            client_secret=data[CONF_CLIENT_SECRET],
+            jwt=data[CONF_JWT],
+        )
+    except ValueError as err:
+        # Blank client id, secret or JWT: nothing RingCentral could accept.
+        raise _ValidationError("invalid_auth") from err
+    try:
+        _check_scope(await client.login())
+        extension = await client.get_extension_info()
+        account = await client.get_account_info()
+    except InvalidCredentialsError as err:
+        raise _ValidationError("invalid_auth") from err
+    except MissingPermissionsError as err:
+        raise _ValidationError("missing_permissions", {"permissions": ", ".join(err.permissions)}) from err
+    except TemporarilyUnavailableError as err:
+        LOGGER.debug("Cannot connect to RingCentral: %s", err.message)
+        raise _ValidationError("cannot_connect") from err
+    except RingCentralError as err:
+        LOGGER.debug("Unexpected RingCentral error: %s", err.message)
+        raise _ValidationError("unknown") from err
+    finally:
+        with suppress(RingCentralError):
+            await client.close(revoke=True)
+    return _Identity(
+        account_id=account.id,
+        extension_id=extension.id,
+        title=extension.name or f"Extension {extension.extension_number or extension.id}",
+    )
+
+
+def _credentials_schema(defaults: Mapping[str, Any], *, with_jwt: bool) -> vol.Schema:
+    fields: dict[Any, Any] = {
+        vol.Required(CONF_SERVER, default=defaults.get(CONF_SERVER, DEFAULT_SERVER)): _URL,
+        vol.Required(CONF_CLIENT_ID, default=defaults.get(CONF_CLIENT_ID, vol.UNDEFINED)): _TEXT,
+        vol.Required(CONF_CLIENT_SECRET): _SECRET,
+    }
+    if with_jwt:
+        fields[vol.Required(CONF_JWT)] = _SECRET
+    return vol.Schema(fields)
+
+
+class RingCentralConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a RingCentral account with a JWT credential."""
+
+    VERSION = 1
+
+    async def _async_try(
+        self, data: dict[str, Any], errors: dict[str, str], placeholders: dict[str, str]
+    ) -> _Identity | None:
+        """Validate `data` (normalising the server in place); on failure fill `errors`/`placeholders`."""
+        try:
+            data[CONF_SERVER] = _normalise_server(data[CONF_SERVER])
+            return await _async_validate(self.hass, data)
+        except _ValidationError as err:
+            errors["base" if err.error != "invalid_url" else CONF_SERVER] = err.error
+            placeholders.update(err.placeholders)
+        return None
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for server, app credentials and the user's JWT."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"permissions": ""}
+        if user_input is not None:
+            data = dict(user_input)
+            if identity := await self._async_try(data, errors, placeholders):
+                await self.async_set_unique_id(identity.unique_id)
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=identity.title,
+                    data={
+                        **data,
+                        CONF_ACCOUNT_ID: identity.account_id,
+                        CONF_EXTENSION_ID: identity.extension_id,
+                        CONF_CREDENTIALS_ID: uuid.uuid4().hex,
+                    },
+                    options={CONF_MONITOR: MONITOR_OWN, CONF_TRANSPORT: DEFAULT_TRANSPORT},
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                _credentials_schema(user_input or {}, with_jwt=True), user_input
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The stored JWT stopped working."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for a new JWT of the same user."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"permissions": ""}
+        if user_input is not None:
+            data = {**entry.data, CONF_JWT: user_input[CONF_JWT]}
+            if identity := await self._async_try(data, errors, placeholders):
+                await self.async_set_unique_id(identity.unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data_updates={CONF_JWT: user_input[CONF_JWT], CONF_CREDENTIALS_ID: uuid.uuid4().hex},
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_JWT): _SECRET}),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Change the server or the app's client id and secret (same user)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"permissions": ""}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            if identity := await self._async_try(data, errors, placeholders):
+                await self.async_set_unique_id(identity.unique_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data_updates={
+                        CONF_SERVER: data[CONF_SERVER],
+                        CONF_CLIENT_ID: data[CONF_CLIENT_ID],
+                        CONF_CLIENT_SECRET: data[CONF_CLIENT_SECRET],
+                        CONF_CREDENTIALS_ID: uuid.uuid4().hex,
+                    },
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_credentials_schema(user_input or entry.data, with_jwt=False),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> RingCentralOptionsFlow:
+        """Options: which extensions to monitor and how notifications arrive."""
+        return RingCentralOptionsFlow()
+
+
+class RingCentralOptionsFlow(OptionsFlowWithReload):
+    """Choose the monitored extensions and the notification transport; the entry reloads on change."""
+
+    def __init__(self) -> None:
+        self._choice: dict[str, Any] = {}
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Monitoring mode and transport."""
+        if user_input is not None:
+            self._choice = dict(user_input)
+            if user_input[CONF_MONITOR] == MONITOR_SELECTED:
+                return await self.async_step_extensions()
+            return self.async_create_entry(data=self._choice)
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_MONITOR, default=options.get(CONF_MONITOR, MONITOR_OWN)): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(MONITOR_MODES),
+                        translation_key=CONF_MONITOR,
+                        mode=SelectSelectorMode.LIST,
+                    )
+                ),
+                vol.Required(
+                    CONF_TRANSPORT, default=options.get(CONF_TRANSPORT, DEFAULT_TRANSPORT)
+                ): SelectSelector(
+                    SelectSelectorConfig(options=list(TRANSPORTS), translation_key=CONF_TRANSPORT)
+                ),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)
+
+    async def async_step_extensions(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick extensions from the account's user extensions (read through the running hub)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input[CONF_EXTENSIONS]:
+                return self.async_create_entry(
+                    data={**self._choice, CONF_EXTENSIONS: user_input[CONF_EXTENSIONS]}
+                )
+            errors[CONF_EXTENSIONS] = "no_extensions"
+        entry: RingCentralConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        try:
+            extensions = await entry.runtime_data.client.list_extensions(types=USER_TYPES, statuses=ENABLED)
+        except RingCentralError as err:
+            LOGGER.debug("Cannot list extensions: %s", err.message)
+            return self.async_abort(reason="cannot_connect")
+        choices = [
+            SelectOptionDict(value=ext.id, label=f"{extension_name(ext)} ({ext.extension_number or ext.id})")
+            for ext in sorted(extensions, key=lambda e: e.extension_number or "")
+        ]
+        known = {choice["value"] for choice in choices}
+        current = [
+            ext for ext in entry.options.get(CONF_EXTENSIONS, [entry.data[CONF_EXTENSION_ID]]) if ext in known
+        ]
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_EXTENSIONS, default=current): SelectSelector(
+                    SelectSelectorConfig(options=choices, multiple=True, mode=SelectSelectorMode.DROPDOWN)
+                )
+            }
+        )
+        return self.async_show_form(step_id="extensions", data_schema=schema, errors=errors)

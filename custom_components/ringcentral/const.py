@@ -1,0 +1,74 @@
+"""Constants of the RingCentral integration: config keys, option values, state and event vocabularies."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "ringcentral"
+LOGGER = logging.getLogger(__package__)
+
+# Config entry data.
+CONF_SERVER: Final = "server"
+CONF_CLIENT_ID: Final = "client_id"
+CONF_CLIENT_SECRET: Final = "client_secret"  # noqa: S105 - a config key, not a secret
+CONF_JWT: Final = "jwt"
+CONF_ACCOUNT_ID: Final = "account_id"
+CONF_EXTENSION_ID: Final = "extension_id"
+# Changes whenever the credentials change (user, reauth, reconfigure), so tokens persisted for old
+# credentials are never resumed for new ones.
+CONF_CREDENTIALS_ID: Final = "credentials_id"
+
+DEFAULT_SERVER: Final = "https://platform.ringcentral.com"
+
+# Options.
+CONF_MONITOR: Final = "monitor"
+MONITOR_OWN: Final = "own"
+MONITOR_ACCOUNT: Final = "account"
+MONITOR_SELECTED: Final = "selected"
+MONITOR_MODES: Final = (MONITOR_OWN, MONITOR_ACCOUNT, MONITOR_SELECTED)
+CONF_EXTENSIONS: Final = "extensions"
+CONF_TRANSPORT: Final = "transport"
+TRANSPORT_WEBSOCKET: Final = "websocket"
+DEFAULT_TRANSPORT: Final = TRANSPORT_WEBSOCKET
+
+# Sensor states: RingCentral's telephonyStatus in snake_case.
+CALL_STATUSES: Final = ("no_call", "ringing", "call_connected", "on_hold", "parked_call")
+# Call statuses that make an extension busy (the on_call binary sensor).
+BUSY_STATUSES: Final = frozenset({"call_connected", "on_hold"})
+
+# Event entity types, in the order a call goes through them.
+EVENT_TYPES: Final = (
+    "ringing",
+    "dialing",
+    "answered",
+    "on_hold",
+    "resumed",
+    "parked",
+    "voicemail",
+    "missed",
+    "ended",
+)
+
+# Bus event fired for every call event, described for the logbook.
+EVENT_RINGCENTRAL: Final = f"{DOMAIN}_event"
+
+# How long notifications may stop flowing before extension entities turn unavailable. RingCentral keeps a
+# WebSocket session recoverable for 180 s (ConnectionDetails.recoveryTimeout); past it state may be stale.
+RECOVERY_WINDOW: Final = 180.0
+
+STORAGE_VERSION: Final = 1
+
+# Repair issue ids.
+ISSUE_MISSING_PERMISSIONS: Final = "missing_permissions"
+ISSUE_FILTERS_REFUSED: Final = "filters_refused"
+
+
+def extension_signal(entry_id: str, extension_id: str) -> str:
+    """Dispatcher signal for changes of one extension (so a call on A wakes only A's entities)."""
+    return f"{DOMAIN}_{entry_id}_{extension_id}"
+
+
+def account_signal(entry_id: str) -> str:
+    """Dispatcher signal for changes of the account (connectivity, new extensions)."""
+    return f"{DOMAIN}_{entry_id}_account"

@@ -1,0 +1,50 @@
+"""Call event entity: ringing, dialing, answered, on_hold, resumed, parked, voicemail, missed, ended."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import RingCentralConfigEntry
+from .const import EVENT_TYPES
+from .entity import RingCentralExtensionEntity
+from .hub import RingCentralHub
+from .views import ExtensionUpdate
+
+PARALLEL_UPDATES = 0
+
+CALL = EventEntityDescription(key="call", translation_key="call", event_types=list(EVENT_TYPES))
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: RingCentralConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a call event entity for every monitored extension, now and as extensions appear."""
+    hub = entry.runtime_data
+
+    @callback
+    def _add(extension_ids: list[str]) -> None:
+        async_add_entities(CallEventEntity(hub, ext_id) for ext_id in extension_ids)
+
+    _add(hub.extension_ids)
+    entry.async_on_unload(hub.async_add_extensions_listener(_add))
+
+
+class CallEventEntity(RingCentralExtensionEntity, EventEntity):
+    """Fires once per call event of the extension, in the order the hub derived them."""
+
+    def __init__(self, hub: RingCentralHub, extension_id: str) -> None:
+        super().__init__(hub, extension_id, CALL)
+
+    @callback
+    def _async_handle_update(self, update: ExtensionUpdate) -> None:
+        if not update.events:
+            # Availability may have changed.
+            self.async_write_ha_state()
+            return
+        for event in update.events:
+            self._trigger_event(event.type, event.attributes())
+            self.async_write_ha_state()

@@ -1,0 +1,60 @@
+"""Diagnostics: useful state, with secrets, tokens, phone numbers and names redacted."""
+
+from __future__ import annotations
+
+import json
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
+
+from custom_components.ringcentral.const import MONITOR_ACCOUNT
+from rcsim import Simulator
+
+from .conftest import make_entry, setup_entry, wait_for
+from .recorder import entity_id
+
+# Values that change from run to run (ports, clocks, generated ids).
+VOLATILE = props(
+    "server",
+    "access_expires_at",
+    "refresh_expires_at",
+    "credentials_id",
+    "id",
+    "last_message_at",
+    "connected_since",
+    "rate_limits",
+    "start_time",
+    "subscription_id",
+)
+
+
+async def test_diagnostics(
+    hass: HomeAssistant, sim: Simulator, hass_client: ClientSessionGenerator, snapshot: SnapshotAssertion
+) -> None:
+    entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
+    await setup_entry(hass, entry)
+    await wait_for(hass, lambda: entry.runtime_data.connected)
+    me = entry.data["extension_id"]
+    tsid = sim.state.calls.start("inbound_answered", me, step=True)
+    sim.state.calls.step(tsid)
+    sensor = entity_id(hass, "sensor", f"{me}_call_status")
+    await wait_for(hass, lambda: hass.states.get(sensor).state == "ringing")
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert diagnostics == snapshot(exclude=VOLATILE)
+    text = json.dumps(diagnostics)
+    tokens = entry.runtime_data.client.tokens
+    assert tokens is not None
+    secrets = [entry.data["jwt"], entry.data["client_secret"], tokens.access_token, tokens.refresh_token]
+    people = [ext.name for ext in sim.state.account.extensions.values()]
+    numbers = [ext.phone_number for ext in sim.state.account.extensions.values()]
+    caller = hass.states.get(sensor).attributes["active_calls"][0]
+    for value in [*secrets, *people, *numbers, caller["from"], caller["from_name"]]:
+        assert value not in text
+    assert diagnostics["hub"]["state"][me]["call_status"] == "ringing"
+    assert diagnostics["hub"]["connected"] is True
+    assert await hass.config_entries.async_unload(entry.entry_id)

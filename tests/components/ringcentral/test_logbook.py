@@ -1,0 +1,74 @@
+"""The logbook describes `ringcentral_event` with the extension's device name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from custom_components.ringcentral.const import DOMAIN, EVENT_RINGCENTRAL
+from custom_components.ringcentral.logbook import async_describe_events, describe_call_event
+from rcsim import Simulator
+
+from .conftest import make_entry, setup_entry, wait_for
+
+CALL = {
+    "telephony_session_id": "s-1",
+    "party_id": "p-1",
+    "direction": "inbound",
+    "from": "+14155550198",
+    "from_name": "Jane Cooper",
+    "to": "+16505550101",
+    "to_name": "Alice Johnson",
+    "reason": None,
+    "duration": None,
+    "extension_id": "101",
+}
+
+
+def test_messages() -> None:
+    assert (
+        describe_call_event({**CALL, "type": "ringing"})
+        == "has an incoming call from Jane Cooper (+14155550198)"
+    )
+    assert (
+        describe_call_event({**CALL, "type": "missed", "from_name": None})
+        == "missed a call from +14155550198"
+    )
+    outbound = {**CALL, "direction": "outbound", "type": "ended", "duration": 42.0}
+    assert describe_call_event(outbound) == "ended the call with Alice Johnson (+16505550101) after 42.0 s"
+    assert (
+        describe_call_event({**CALL, "type": "dialing", "to": None, "to_name": None}) == "is calling unknown"
+    )
+    assert describe_call_event({**CALL, "type": "surprise"}) == "call event surprise"
+
+
+async def test_described_with_device_name(hass: HomeAssistant, sim: Simulator) -> None:
+    """A real call's bus event is described with its extension device's name."""
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    await wait_for(hass, lambda: entry.runtime_data.connected)
+    fired: list[Event] = []
+    hass.bus.async_listen(EVENT_RINGCENTRAL, fired.append)
+    me = entry.data["extension_id"]
+    sim.state.calls.start("inbound_missed", me, step=True)
+    sim.state.calls.step(sim.state.calls.running()[0])
+    await wait_for(hass, lambda: bool(fired))
+
+    describers: dict[tuple[str, str], Callable[[Event], dict[str, str]]] = {}
+
+    def register(domain: str, event_type: str, describer: Callable[[Event], dict[str, Any]]) -> None:
+        describers[(domain, event_type)] = describer
+
+    async_describe_events(hass, register)
+    described = describers[(DOMAIN, EVENT_RINGCENTRAL)](fired[0])
+    assert described["name"] == sim.state.account.extensions[me].name
+    assert described["message"].startswith("has an incoming call from ")
+    device = dr.async_get(hass).async_get(fired[0].data["device_id"])
+    assert device is not None
+
+    unknown = Event(EVENT_RINGCENTRAL, {**CALL, "type": "ringing", "device_id": "gone"})
+    assert describers[(DOMAIN, EVENT_RINGCENTRAL)](unknown)["name"] == "Extension 101"
+    assert await hass.config_entries.async_unload(entry.entry_id)
