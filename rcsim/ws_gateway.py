@@ -17,6 +17,7 @@ import json
 import secrets
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,11 @@ HOUSEKEEPING_PERIOD = 0.05
 # Protocol pings are never sent more often than this (real seconds): aiohttp closes a socket whose
 # pong is later than half the ping interval, which a busy test machine must not trigger.
 MIN_REAL_PING_INTERVAL = 1.0
+
+DEFAULT_MALFORMED_FRAMES = (
+    "this is not JSON {",
+    json.dumps({"type": "ServerNotification", "body": "not an array"}),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +149,15 @@ class WsGateway:
                 )
         return dropped
 
-    def send_malformed(self) -> int:
-        """Fault: send a non-JSON frame and a wrong-shape frame to every connection."""
+    def send_malformed(self, frames: Sequence[str] | None = None) -> int:
+        """Fault: send bad frames to every connection (default: a non-JSON and a wrong-shape frame).
+        Returns how many connections got them."""
+        texts = list(frames) if frames is not None else list(DEFAULT_MALFORMED_FRAMES)
         sent = 0
         for conn in self._connections:
             if not conn.closing:
-                conn.put(_Frame("this is not JSON {"))
-                conn.put(_Frame(json.dumps({"type": "ServerNotification", "body": "not an array"})))
+                for text in texts:
+                    conn.put(_Frame(text))
                 sent += 1
         return sent
 

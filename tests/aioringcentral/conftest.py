@@ -23,6 +23,7 @@ from custom_components.ringcentral.aioringcentral.transport import Continuity
 from custom_components.ringcentral.aioringcentral.websocket import WebSocketTransport
 from rcsim import SimConfig, Simulator
 from rcsim.events import SimEvent
+from tests.waiting import wait_for
 
 
 class SimFactory(Protocol):
@@ -31,16 +32,6 @@ class SimFactory(Protocol):
 
 class ClientFactory(Protocol):
     def __call__(self, sim: Simulator, **overrides: Any) -> RingCentralClient: ...
-
-
-async def wait_for(predicate: Callable[[], bool], within: float = 5.0) -> None:
-    """Wait until `predicate()` holds (polling the event loop); fail the test after `within` s."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await asyncio.sleep(0.005)
 
 
 def sim_time(entry: dict[str, Any]) -> float:
@@ -154,6 +145,36 @@ class Recorder:
         return [int(n["body"]["sequence"]) for n in self.notifications]
 
 
+class RunningTransport(Protocol):
+    """What the helpers below need of any transport."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def stop(self) -> None: ...
+
+
+async def ready(transport: RunningTransport, recorder: Recorder, count: int = 1) -> None:
+    """Wait until the listener heard its `count`-th `on_connected` and the transport is connected."""
+    await wait_for(lambda: len(recorder.connected) >= count and transport.connected)
+
+
+def server_subscriptions(sim: Simulator, *, active_only: bool = False) -> list[dict[str, Any]]:
+    """The subscriptions the simulator holds (optionally only `Active` ones)."""
+    described = sim.state.subscriptions.describe()
+    return [s for s in described if not active_only or s.get("status") == "Active"]
+
+
+async def stop_transports(running: list[tuple[RunningTransport, asyncio.Task[None]]]) -> None:
+    """Teardown: stop every transport and make sure its `run()` task is over."""
+    for transport, task in running:
+        await transport.stop()
+        if not task.done():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
 class TransportRunner(Protocol):
     def __call__(
         self, client: RingCentralClient, filters: list[str], listener: Recorder, **kwargs: Any
@@ -163,7 +184,7 @@ class TransportRunner(Protocol):
 @pytest.fixture
 async def run_transport() -> AsyncIterator[TransportRunner]:
     """Start `WebSocketTransport.run()` in a task; every transport is stopped at teardown."""
-    running: list[tuple[WebSocketTransport, asyncio.Task[None]]] = []
+    running: list[tuple[RunningTransport, asyncio.Task[None]]] = []
 
     def start(
         client: RingCentralClient, filters: list[str], listener: Recorder, **kwargs: Any
@@ -182,12 +203,7 @@ async def run_transport() -> AsyncIterator[TransportRunner]:
         return transport
 
     yield start
-    for transport, task in running:
-        await transport.stop()
-        if not task.done():
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await stop_transports(running)
 
 
 def publish_presence(sim: Simulator, extension_id: str, sequences: Iterable[int]) -> None:

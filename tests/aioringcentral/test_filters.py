@@ -26,6 +26,15 @@ def test_builders() -> None:
     assert filters.account_telephony_sessions() == "/restapi/v1.0/account/~/telephony/sessions"
 
 
+@pytest.mark.parametrize("bad", ["", "1/2", "42?sipData=false", "4 2", "../x", 42])
+def test_builders_refuse_what_is_not_an_extension_id(bad: object) -> None:
+    """Regression: any string was pasted into the path, silently making another filter."""
+    with pytest.raises(ValueError, match="not an extension id"):
+        filters.extension_presence(bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not an extension id"):
+        filters.extension_telephony_sessions(bad)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("path", "kind"),
     [

@@ -245,6 +245,13 @@ def test_malformed_notification(raw: Any, message: str) -> None:
         ({"extensionId": "1", "activeCalls": [5]}, r"presence.activeCalls\[0\]: expected a JSON object"),
         ({"extensionId": "1", "sequence": "abc"}, "presence.sequence: expected an integer"),
         ({"extensionId": "1", "sequence": True}, "presence.sequence: expected an integer"),
+        # Regressions: these passed `isdigit()` and then crashed `int()` with a ValueError.
+        ({"extensionId": "1", "sequence": "--5"}, "presence.sequence: expected an integer"),
+        ({"extensionId": "1", "sequence": "\u00b2"}, "presence.sequence: expected an integer"),
+        (
+            {"extensionId": "1", "activeCalls": [{"startTime": "\u00b2"}]},
+            "startTime: not an ISO 8601 timestamp",
+        ),
         ({"extensionId": ["1"]}, "presence.extensionId: expected a string"),
         (
             {"extensionId": "1", "activeCalls": [{"startTime": "yesterday"}]},

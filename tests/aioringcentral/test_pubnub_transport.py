@@ -19,8 +19,17 @@ from custom_components.ringcentral.aioringcentral.pubnub import PubNubTransport
 from custom_components.ringcentral.aioringcentral.rest import RingCentralClient
 from custom_components.ringcentral.aioringcentral.transport import Continuity
 from rcsim import SimConfig, Simulator
+from tests.waiting import wait_for
 
-from .conftest import ClientFactory, Recorder, SimFactory, publish_presence, wait_for
+from .conftest import (
+    ClientFactory,
+    Recorder,
+    SimFactory,
+    publish_presence,
+    ready,
+    server_subscriptions,
+    stop_transports,
+)
 
 NEW, LOST = Continuity.NEW, Continuity.LOST
 PRESENCE = [filters.extension_presence()]
@@ -64,20 +73,7 @@ async def run_pubnub() -> AsyncIterator[PubNubRunner]:
         return transport, task
 
     yield start
-    for transport, task in running:
-        await transport.stop()
-        if not task.done():
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-
-
-def live(sim: Simulator) -> list[dict[str, Any]]:
-    return sim.state.subscriptions.describe()
-
-
-async def ready(transport: PubNubTransport, recorder: Recorder, count: int = 1) -> None:
-    await wait_for(lambda: len(recorder.connected) >= count and transport.connected)
+    await stop_transports(running)
 
 
 async def test_receives_scenario_notifications(
@@ -121,13 +117,13 @@ async def test_stop_deletes_the_subscription_and_returns(
     recorder = Recorder()
     transport, task = run_pubnub(make_client(pn_sim), PRESENCE, recorder, origin_of(pn_sim))
     await ready(transport, recorder)
-    assert len(live(pn_sim)) == 1
+    assert len(server_subscriptions(pn_sim)) == 1
 
     await transport.stop()
 
     assert task.done()
     assert task.exception() is None
-    assert live(pn_sim) == []
+    assert server_subscriptions(pn_sim) == []
     assert not transport.connected
     assert transport.diagnostics()["sdk_running"] is False
 
@@ -170,7 +166,7 @@ async def test_expiry_without_renewal_recreates_and_asks_for_resync(
     assert second.id != first.id
     assert second.delivery_mode["address"] != first.delivery_mode["address"]
     assert recorder.notifications[0]["subscriptionId"] == second.id
-    assert [s["id"] for s in live(pn_sim)] == [second.id]
+    assert [s["id"] for s in server_subscriptions(pn_sim)] == [second.id]
 
 
 async def test_server_side_expiry_is_found_by_the_status_check(
@@ -235,7 +231,7 @@ async def test_missing_permission_raises_transport_unavailable(
     assert caught.value.transport == "PubNub"
     assert "SubscriptionPubNub" in caught.value.message
     assert recorder.events == []
-    assert live(pn_sim) == []
+    assert server_subscriptions(pn_sim) == []
 
 
 async def test_every_filter_disabled_raises_transport_unavailable(
@@ -249,7 +245,7 @@ async def test_every_filter_disabled_raises_transport_unavailable(
     with pytest.raises(TransportUnavailableError, match="disabled every event filter"):
         await asyncio.wait_for(task, 10)
 
-    assert live(pn_sim) == []  # the useless subscription was deleted again
+    assert server_subscriptions(pn_sim) == []  # the useless subscription was deleted again
 
 
 async def test_unreachable_pubnub_network_raises_transport_unavailable(
@@ -264,7 +260,7 @@ async def test_unreachable_pubnub_network_raises_transport_unavailable(
         await asyncio.wait_for(task, 10)
 
     assert recorder.connected == []
-    assert live(pn_sim) == []
+    assert server_subscriptions(pn_sim) == []
 
 
 class Proxy:

@@ -82,6 +82,21 @@ def test_retry_after_parsing(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value, 40.0) == expected
 
 
+def test_unreadable_rate_limit_headers_are_ignored() -> None:
+    """Regression: `inf` / `1e999` raised OverflowError out of `update`."""
+    limiter = RateLimiter()
+    headers = {
+        "X-Rate-Limit-Limit": "inf",
+        "X-Rate-Limit-Remaining": "1e999",
+        "X-Rate-Limit-Window": "nan",
+    }
+
+    assert limiter.update(LIGHT, headers) == LIGHT
+
+    state = limiter.group(LIGHT)
+    assert (state.limit, state.remaining, state.window) == (None, None, None)
+
+
 async def test_penalty_window_is_waited_out() -> None:
     time = FakeTime()
     limiter = RateLimiter(clock=time.clock, sleep=time.sleep)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from email.utils import formatdate
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 from custom_components.ringcentral.aioringcentral import filters
 from custom_components.ringcentral.aioringcentral.batch import parse_batch
@@ -17,6 +21,8 @@ from custom_components.ringcentral.aioringcentral.errors import (
     TemporarilyUnavailableError,
 )
 from custom_components.ringcentral.aioringcentral.models import Presence, parse_presence
+from custom_components.ringcentral.aioringcentral.ratelimit import RateLimiter
+from custom_components.ringcentral.aioringcentral.requester import Requester
 from rcsim import SimConfig, Simulator
 
 from .conftest import ClientFactory, SimFactory, requests_in_log
@@ -222,6 +228,64 @@ async def test_persistent_server_errors_give_up(
     assert len([r for r in requests_in_log(sim) if r["path"].endswith("/account/~")]) == 3
 
 
+async def test_server_error_with_a_long_retry_after_is_raised_at_once(
+    sim: Simulator, make_client: ClientFactory, control: Control
+) -> None:
+    """Regression: a 503 asking for a day's pause used to hold the caller for that day."""
+    await control(
+        sim,
+        "faults",
+        {"type": "http", "path": r"/account/[^/]+$", "status": 503, "count": 1, "retry_after": 86400},
+    )
+    client = make_client(sim)
+
+    with pytest.raises(TemporarilyUnavailableError, match="HTTP 503"):
+        await client.get_account_info()
+
+    assert len([r for r in requests_in_log(sim) if r["path"].endswith("/account/~")]) == 1
+
+
+@pytest.fixture
+async def date_retry_server(socket_enabled: None) -> AsyncIterator[str]:
+    """A loopback server answering 503 with an HTTP-date `Retry-After` 5 s ahead, then 200."""
+    answers: list[int] = []
+
+    async def handler(_request: web.Request) -> web.Response:
+        if not answers:
+            answers.append(503)
+            return web.Response(status=503, headers={"Retry-After": formatdate(time.time() + 5, usegmt=True)})
+        answers.append(200)
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/x", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_retry_after_as_an_http_date_is_relative_to_now(
+    session: aiohttp.ClientSession, date_retry_server: str
+) -> None:
+    """Regression: the date form was measured from the epoch (a wait of ~56 years)."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    requester = Requester(session, date_retry_server, RateLimiter(sleep=sleep), sleep=sleep)
+
+    response = await requester.request("GET", "/x")
+
+    assert response.status == 200
+    assert len(waits) == 1
+    assert 0 < waits[0] <= 6
+
+
 async def test_not_found_is_an_api_error(sim: Simulator, make_client: ClientFactory) -> None:
     client = make_client(sim)
 
@@ -321,6 +385,8 @@ async def test_default_multipart_batch_answer_is_read(
         (b'--b\r\n\r\n{"response": []}\r\n--b\r\n\r\n{}\r\n--b--', "multipart/mixed; boundary=b", "differ"),
         (b"--b\r\n\r\n[1]\r\n--b--", "multipart/mixed; boundary=b", "summary"),
         (b"--b\r\n\r\n{oops\r\n--b--", "multipart/mixed; boundary=b", "not JSON"),
+        # Regression: RecursionError escaped instead of a ParseError.
+        pytest.param(b"[" * 100_000, "application/json", "not JSON", id="nested-too-deeply"),
     ],
 )
 def test_malformed_batch_answers_are_parse_errors(raw: bytes, content_type: str, message: str) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 from collections.abc import AsyncIterator, Callable
@@ -20,8 +19,17 @@ from custom_components.ringcentral.aioringcentral.rest import RingCentralClient
 from custom_components.ringcentral.aioringcentral.transport import Continuity
 from custom_components.ringcentral.aioringcentral.webhook import WebhookTransport
 from rcsim import SimConfig, Simulator
+from tests.waiting import wait_for
 
-from .conftest import ClientFactory, Recorder, SimFactory, publish_presence, wait_for
+from .conftest import (
+    ClientFactory,
+    Recorder,
+    SimFactory,
+    publish_presence,
+    ready,
+    server_subscriptions,
+    stop_transports,
+)
 
 NEW, LOST = Continuity.NEW, Continuity.LOST
 PRESENCE = [filters.extension_presence()]
@@ -91,20 +99,7 @@ async def run_webhook(endpoint: Endpoint) -> AsyncIterator[WebhookRunner]:
         return transport, task
 
     yield start
-    for transport, task in running:
-        await transport.stop()
-        if not task.done():
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-
-
-def live(sim: Simulator) -> list[dict[str, Any]]:
-    return sim.state.subscriptions.describe()
-
-
-async def ready(transport: WebhookTransport, recorder: Recorder, count: int = 1) -> None:
-    await wait_for(lambda: len(recorder.connected) >= count and transport.connected)
+    await stop_transports(running)
 
 
 async def test_handshake_then_deliveries(
@@ -185,6 +180,8 @@ async def test_handshake_answers() -> None:
     assert (await transport.handle_delivery({}, b""))[0] == 400
     assert (await transport.handle_delivery({"Validation-Token": "a b"}, b""))[0] == 400
     assert (await transport.handle_delivery({"Validation-Token": "a" * 300}, b""))[0] == 400
+    # JSON nested beyond the recursion limit is a bad body, not an exception (regression).
+    assert (await transport.handle_delivery({"Verification-Token": "t"}, b"[" * 100_000))[0] == 400
     # A delivery before run(): accepted but not delivered anywhere.
     assert (await transport.handle_delivery({"Verification-Token": "t"}, b'{"uuid": "u"}'))[0] == 200
     assert transport.stats.notifications == 0
@@ -250,7 +247,7 @@ async def test_blacklisting_recreates_and_asks_for_resync(
     assert second.id != first.id
     assert recorder.notifications[0]["subscriptionId"] == second.id
     assert recorder.sequences() == [100]
-    assert [s["id"] for s in live(wh_sim)] == [second.id]  # the blacklisted one was deleted
+    assert [s["id"] for s in server_subscriptions(wh_sim)] == [second.id]  # the blacklisted one was deleted
 
 
 async def test_expiry_recreates(
@@ -268,7 +265,7 @@ async def test_expiry_recreates(
     assert recorder.connected == [NEW, LOST]
     assert transport.subscription is not None
     assert transport.subscription.id != first.id
-    assert [s["id"] for s in live(wh_sim)] == [transport.subscription.id]
+    assert [s["id"] for s in server_subscriptions(wh_sim)] == [transport.subscription.id]
 
 
 async def test_renews_long_before_expiry(
@@ -279,7 +276,9 @@ async def test_renews_long_before_expiry(
     await ready(transport, recorder)
     first = transport.subscription
     expires_at = transport.expires_at
-    assert 3500 < live(wh_sim)[0]["expiresIn"] <= 3600  # the lifetime asked for, not the default
+    assert (
+        3500 < server_subscriptions(wh_sim)[0]["expiresIn"] <= 3600
+    )  # the lifetime asked for, not the default
 
     wh_sim.state.clock.advance(3100)  # within the margin, before the end
     await wait_for(lambda: transport.expires_at > expires_at + 3000)
@@ -314,7 +313,7 @@ async def test_unreachable_address_raises_transport_unavailable(
         await asyncio.wait_for(task, 10)
 
     assert caught.value.error_code == "SUB-525"
-    assert live(wh_sim) == []
+    assert server_subscriptions(wh_sim) == []
 
 
 async def test_stop_deletes_the_subscription(
@@ -328,5 +327,5 @@ async def test_stop_deletes_the_subscription(
 
     assert task.done()
     assert task.exception() is None
-    assert live(wh_sim) == []
+    assert server_subscriptions(wh_sim) == []
     assert not transport.connected

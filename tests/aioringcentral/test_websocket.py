@@ -13,8 +13,17 @@ from custom_components.ringcentral.aioringcentral.errors import ApiError, Missin
 from custom_components.ringcentral.aioringcentral.transport import Continuity
 from custom_components.ringcentral.aioringcentral.websocket import WebSocketTransport
 from rcsim import SimConfig, Simulator
+from tests.waiting import wait_for
 
-from .conftest import ClientFactory, Recorder, SimFactory, TransportRunner, publish_presence, wait_for
+from .conftest import (
+    ClientFactory,
+    Recorder,
+    SimFactory,
+    TransportRunner,
+    publish_presence,
+    ready,
+    server_subscriptions,
+)
 
 KEPT, LOST, NEW = Continuity.KEPT, Continuity.LOST, Continuity.NEW
 
@@ -25,14 +34,6 @@ async def ws_sim(make_sim: SimFactory) -> Simulator:
     return await make_sim(SimConfig(time_scale=20.0), extensions=3)
 
 
-def live_subscriptions(sim: Simulator) -> list[dict[str, Any]]:
-    return [s for s in sim.state.subscriptions.describe() if s.get("status") == "Active"]
-
-
-async def connected(transport: WebSocketTransport, recorder: Recorder, count: int = 1) -> None:
-    await wait_for(lambda: len(recorder.connected) >= count and transport.connected)
-
-
 async def test_subscribe_and_receive(
     ws_sim: Simulator, make_client: ClientFactory, run_transport: TransportRunner
 ) -> None:
@@ -40,7 +41,7 @@ async def test_subscribe_and_receive(
     recorder = Recorder()
     wanted = [filters.extension_presence(), filters.account_telephony_sessions()]
     transport = run_transport(make_client(ws_sim), wanted, recorder)
-    await connected(transport, recorder)
+    await ready(transport, recorder)
 
     publish_presence(ws_sim, ext_id, range(3))
     tsid = ws_sim.state.calls.start("inbound_answered", ext_id, step=True)
@@ -65,7 +66,7 @@ async def test_disabled_filters_are_reported(
     recorder = Recorder()
     wanted = [filters.extension_presence(), filters.account_telephony_sessions()]
     transport = run_transport(make_client(ws_sim, extension_id=user), wanted, recorder)
-    await connected(transport, recorder)
+    await ready(transport, recorder)
 
     refused = transport.disabled_filters
     # RingCentral echoes filters with `~` expanded to ids.
@@ -84,7 +85,7 @@ async def test_heartbeats_keep_an_idle_connection_alive(
     transport = run_transport(
         make_client(sim), [filters.extension_presence()], recorder, heartbeat_interval=2.0
     )
-    await connected(transport, recorder)
+    await ready(transport, recorder)
     started = sim.state.clock.now()
 
     # Four idle timeouts pass without a single notification.
@@ -105,7 +106,7 @@ async def test_without_heartbeats_the_idle_timeout_drops_and_recovery_follows(
         make_client(sim), [filters.extension_presence()], recorder, heartbeat_interval=1000.0
     )
 
-    await connected(transport, recorder, count=2)
+    await ready(transport, recorder, count=2)
 
     assert recorder.disconnected[0] == "server error WSG-902"
     assert recorder.connected[:2] == [NEW, KEPT]
@@ -118,14 +119,14 @@ async def test_drop_recovers_with_replay(
     ext_id = next(iter(ws_sim.state.account.extensions))
     recorder = Recorder()
     transport = run_transport(make_client(ws_sim), [filters.extension_presence()], recorder)
-    await connected(transport, recorder)
+    await ready(transport, recorder)
     publish_presence(ws_sim, ext_id, range(5))
     await wait_for(lambda: len(recorder.notifications) == 5)
     first_subscription = transport.subscription
 
     ws_sim.state.ws.drop_all(error_code)
     publish_presence(ws_sim, ext_id, range(5, 10))  # while nobody is connected
-    await connected(transport, recorder, count=2)
+    await ready(transport, recorder, count=2)
     publish_presence(ws_sim, ext_id, range(10, 12))
     await wait_for(lambda: len(recorder.notifications) >= 12)
 
@@ -144,13 +145,13 @@ async def test_failed_recovery_resubscribes_and_asks_for_resync(
     ext_id = next(iter(ws_sim.state.account.extensions))
     recorder = Recorder()
     transport = run_transport(make_client(ws_sim), [filters.extension_presence()], recorder)
-    await connected(transport, recorder)
+    await ready(transport, recorder)
     old = transport.subscription
     assert old is not None
     ws_sim.state.faults.fail_recoveries = 1
 
     ws_sim.state.ws.drop_all("WSG-903")
-    await connected(transport, recorder, count=2)
+    await ready(transport, recorder, count=2)
     publish_presence(ws_sim, ext_id, [42])
     await wait_for(lambda: len(recorder.notifications) == 1)
 
@@ -162,7 +163,7 @@ async def test_failed_recovery_resubscribes_and_asks_for_resync(
     assert [s.id for s in recorder.subscriptions] == [old.id, transport.subscription.id]
     assert transport.stats.recoveries_failed == 1
     assert recorder.notifications[0]["subscriptionId"] == transport.subscription.id
-    assert [s["id"] for s in live_subscriptions(ws_sim)] == [transport.subscription.id]
+    assert [s["id"] for s in server_subscriptions(ws_sim, active_only=True)] == [transport.subscription.id]
 
 
 async def test_too_late_for_recovery_resubscribes(
@@ -174,10 +175,10 @@ async def test_too_late_for_recovery_resubscribes(
     transport = run_transport(
         make_client(sim), [filters.extension_presence()], recorder, backoff_initial=20.0, backoff_max=20.0
     )
-    await connected(transport, recorder)
+    await ready(transport, recorder)
 
     sim.state.ws.drop_all()
-    await connected(transport, recorder, count=2)
+    await ready(transport, recorder, count=2)
 
     assert recorder.connected == [NEW, LOST]
     assert transport.stats.recoveries_ok == transport.stats.recoveries_failed == 0
@@ -198,7 +199,7 @@ async def test_refused_connections_are_retried_until_accepted(
     await wait_for(lambda: rejections() >= 3)
     assert recorder.connected == []
     sim.state.config.wstoken_ttl = 60
-    await connected(transport, recorder)
+    await ready(transport, recorder)
 
     assert recorder.connected == [NEW]
     assert transport.stats.connects == 1
@@ -230,7 +231,7 @@ async def test_unanswered_heartbeat_reconnects(
         heartbeat_timeout=2.0,
     )
 
-    await connected(transport, recorder, count=2)
+    await ready(transport, recorder, count=2)
 
     assert recorder.disconnected[0] == "heartbeat not answered"
     assert recorder.connected[:2] == [NEW, KEPT]
@@ -242,13 +243,32 @@ async def test_malformed_frames_are_survived(
     ext_id = next(iter(ws_sim.state.account.extensions))
     recorder = Recorder()
     transport = run_transport(make_client(ws_sim), [filters.extension_presence()], recorder)
-    await connected(transport, recorder)
+    await ready(transport, recorder)
 
     ws_sim.state.ws.send_malformed()
     publish_presence(ws_sim, ext_id, [1])
     await wait_for(lambda: len(recorder.notifications) == 1)
 
     assert transport.stats.malformed_frames == 2
+    assert transport.stats.connects == 1
+    assert recorder.disconnected == []
+
+
+async def test_json_nested_too_deeply_is_a_malformed_frame(
+    ws_sim: Simulator, make_client: ClientFactory, run_transport: TransportRunner
+) -> None:
+    """Regression: `json.loads` raises RecursionError (not ValueError) for `[[[[…`, which used to
+    escape the receive loop and end `run()`."""
+    ext_id = next(iter(ws_sim.state.account.extensions))
+    recorder = Recorder()
+    transport = run_transport(make_client(ws_sim), [filters.extension_presence()], recorder)
+    await ready(transport, recorder)
+
+    assert ws_sim.state.ws.send_malformed(["[" * 100_000]) == 1
+    publish_presence(ws_sim, ext_id, [1])
+    await wait_for(lambda: len(recorder.notifications) == 1)
+
+    assert transport.stats.malformed_frames == 1
     assert transport.stats.connects == 1
     assert recorder.disconnected == []
 
@@ -263,7 +283,7 @@ async def test_listener_exceptions_are_survived(
     recorder = Recorder()
     recorder.fail_notifications = 2
     transport = run_transport(make_client(ws_sim), [filters.extension_presence()], recorder)
-    await connected(transport, recorder)
+    await ready(transport, recorder)
 
     publish_presence(ws_sim, ext_id, range(4))
     await wait_for(lambda: len(recorder.notifications) == 4)
@@ -280,7 +300,7 @@ async def test_server_duplicates_reach_the_listener_once(
     ext_id = next(iter(ws_sim.state.account.extensions))
     recorder = Recorder()
     transport = run_transport(make_client(ws_sim), [filters.extension_presence()], recorder)
-    await connected(transport, recorder)
+    await ready(transport, recorder)
     ws_sim.state.faults.notifications.duplicate = 1.0
     ws_sim.state.faults.notifications.remaining = 5
 
@@ -296,10 +316,10 @@ async def test_revoked_session_reconnects_with_new_tokens(
     client = make_client(ws_sim)
     recorder = Recorder()
     transport = run_transport(client, [filters.extension_presence()], recorder)
-    await connected(transport, recorder)
+    await ready(transport, recorder)
 
     ws_sim.state.auth.revoke_all()  # e.g. a sixth session pushed ours out
-    await connected(transport, recorder, count=2)
+    await ready(transport, recorder, count=2)
 
     assert recorder.disconnected[0].startswith("server error OAU-")
     # The WebSocket session ended with the auth session: nothing to recover, resync instead.
@@ -312,12 +332,12 @@ async def test_stop_deletes_the_subscription_and_closes(
 ) -> None:
     recorder = Recorder()
     transport = run_transport(make_client(ws_sim), [filters.extension_presence()], recorder)
-    await connected(transport, recorder)
-    assert len(live_subscriptions(ws_sim)) == 1
+    await ready(transport, recorder)
+    assert len(server_subscriptions(ws_sim, active_only=True)) == 1
 
     await transport.stop()
 
-    assert live_subscriptions(ws_sim) == []
+    assert server_subscriptions(ws_sim, active_only=True) == []
     assert transport.subscription is None
     assert not transport.connected
     await wait_for(lambda: ws_sim.state.ws.connections == 0)
@@ -354,10 +374,10 @@ async def test_no_token_reaches_the_log(
     ext_id = next(iter(ws_sim.state.account.extensions))
     recorder = Recorder()
     transport = run_transport(make_client(ws_sim), [filters.extension_presence()], recorder)
-    await connected(transport, recorder)
+    await ready(transport, recorder)
     wsc = transport._wsc.token if transport._wsc else "unset"
     ws_sim.state.ws.drop_all()
-    await connected(transport, recorder, count=2)
+    await ready(transport, recorder, count=2)
     publish_presence(ws_sim, ext_id, [1])
     await wait_for(lambda: len(recorder.notifications) == 1)
     await transport.stop()

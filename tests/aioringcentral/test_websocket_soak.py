@@ -13,8 +13,9 @@ import random
 from custom_components.ringcentral.aioringcentral import filters
 from custom_components.ringcentral.aioringcentral.transport import Continuity
 from rcsim import SimConfig
+from tests.waiting import wait_for
 
-from .conftest import ClientFactory, Recorder, SimFactory, TransportRunner, publish_presence, wait_for
+from .conftest import ClientFactory, Recorder, SimFactory, TransportRunner, publish_presence
 
 TOTAL = 10_000
 DROPS = 50

@@ -22,16 +22,6 @@ EXT_PRESENCE = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonySt
 ACCOUNT_SESSIONS = "/restapi/v1.0/account/~/telephony/sessions"
 
 
-async def wait_for(predicate: Callable[[], object], seconds: float = 5.0) -> None:
-    """Poll a condition (bounded); fail the test if it does not become true."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
 def presence_event(extension_id: str, sequence: int = 1, status: str = "Ringing") -> SimEvent:
     """A detailed presence body like the call engine publishes (with sipData)."""
     body = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from typing import Any
 
@@ -13,19 +12,9 @@ from hypothesis import strategies as st
 from rcsim.calls import MAX_ACTIVE_CALLS, CallEngine
 from rcsim.presence import PRECEDENCE, aggregate_status, presence_status
 from rcsim.scenarios import NEEDS_SECOND_USER, SCENARIOS
+from tests.waiting import wait_for
 
 from .calls_support import assert_streams_consistent, make_engine, running_engine, step_through, user_ids
-
-
-async def wait_for(predicate: Any, within: float = 5.0) -> None:
-    """Poll the event loop until `predicate()` holds; fail after `within` real seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await asyncio.sleep(0.001)
-
 
 # ------------------------------------------------------------------ presence rules
 

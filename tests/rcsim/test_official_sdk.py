@@ -16,8 +16,9 @@ from ringcentral import SDK
 from ringcentral.websocket import WebSocketEvents
 
 from rcsim import Simulator
+from tests.waiting import wait_for
 
-from .delivery_support import ACCOUNT_SESSIONS, EXT_PRESENCE, wait_for
+from .delivery_support import ACCOUNT_SESSIONS, EXT_PRESENCE
 
 
 class SdkThread(threading.Thread):
@@ -87,7 +88,7 @@ async def test_official_sdk_receives_call_notifications(
     sdk = SdkThread(simulator.credentials(admin.id), [ACCOUNT_SESSIONS, EXT_PRESENCE])
     sdk.start()
     try:
-        await wait_for(lambda: sdk.subscription is not None or sdk.failure is not None, seconds=15)
+        await wait_for(lambda: sdk.subscription is not None or sdk.failure is not None, within=15)
         assert sdk.failure is None, sdk.failure
         assert sdk.subscription is not None
         header, info = sdk.subscription
@@ -106,7 +107,7 @@ async def test_official_sdk_receives_call_notifications(
         assert response.status in (200, 201), await response.text()
         tsid = (await response.json())["telephonySessionId"]
 
-        await wait_for(lambda: sdk.events("/telephony/sessions") and sdk.events("sipData=true"), seconds=15)
+        await wait_for(lambda: sdk.events("/telephony/sessions") and sdk.events("sipData=true"), within=15)
         telephony = sdk.events("/telephony/sessions")[0]
         assert telephony["subscriptionId"] == info["id"]
         assert telephony["body"]["telephonySessionId"] == tsid
@@ -115,6 +116,6 @@ async def test_official_sdk_receives_call_notifications(
         assert presence["ownerId"] == admin.id
     finally:
         sdk.stop()
-        await wait_for(lambda: not sdk.is_alive(), seconds=15)
+        await wait_for(lambda: not sdk.is_alive(), within=15)
         sdk.join()
     assert sdk.failure is None, sdk.failure

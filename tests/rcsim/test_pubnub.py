@@ -17,6 +17,7 @@ from pubnub.pubnub_asyncio import PubNubAsyncio
 
 from rcsim import SimConfig, Simulator
 from rcsim.pubnub_gateway import decrypt, encrypt
+from tests.waiting import wait_for
 
 from .delivery_support import (
     ACCOUNT_SESSIONS,
@@ -25,7 +26,6 @@ from .delivery_support import (
     presence_event,
     rest,
     telephony_event,
-    wait_for,
 )
 
 BASE = "/restapi/v1.0/subscription"

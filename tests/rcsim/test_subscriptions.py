@@ -17,6 +17,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from rcsim import SimConfig, Simulator
 from rcsim.event_filters import EventFilter, FilterError, parse_filter
 from rcsim.model import Account, Extension
+from tests.waiting import wait_for
 
 from .delivery_support import (
     ACCOUNT_SESSIONS,
@@ -26,7 +27,6 @@ from .delivery_support import (
     presence_event,
     rest,
     telephony_event,
-    wait_for,
     ws_connect,
 )
 

@@ -10,6 +10,7 @@ import pytest
 
 from rcsim import SimConfig, Simulator
 from rcsim.ws_gateway import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, RECOVERY_EXPIRED, RECOVERY_REFUSED
+from tests.waiting import wait_for
 
 from .delivery_support import (
     ACCOUNT_SESSIONS,
@@ -19,7 +20,6 @@ from .delivery_support import (
     presence_event,
     rest,
     telephony_event,
-    wait_for,
     ws_connect,
     ws_token,
 )

@@ -1,1 +1,102 @@
-"""aioringcentral: an asyncio RingCentral client for live call state (no Home Assistant imports)."""
+"""aioringcentral: an asyncio RingCentral client for live call state (no Home Assistant imports).
+
+The main names are re-exported here. `PubNubTransport` is imported on first use: it needs the
+`pubnub` SDK, which a caller using only WebSocket or WebHook delivery need not install.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import filters
+from .auth import TokenSet
+from .engine import CallEvent, CallState, CallStateEngine, EngineUpdate, ExtensionState, SnapshotToken
+from .errors import (
+    ApiError,
+    InvalidCredentialsError,
+    MissingPermissionsError,
+    ParseError,
+    RateLimitedError,
+    RingCentralError,
+    TemporarilyUnavailableError,
+    TransportUnavailableError,
+)
+from .filters import FilterKind
+from .models import (
+    AccountInfo,
+    ActiveCall,
+    DisabledFilter,
+    ExtensionInfo,
+    Notification,
+    Party,
+    PartyEndpoint,
+    PartyStatus,
+    Presence,
+    SubscriptionInfo,
+    TelephonySession,
+    TelephonySessionEvent,
+    parse_notification,
+    parse_presence,
+    parse_telephony_session,
+)
+from .ratelimit import RateLimiter
+from .rest import RingCentralClient, WsToken
+from .transport import Continuity, Transport, TransportListener, TransportStats
+from .webhook import WebhookTransport
+from .websocket import WebSocketTransport
+
+if TYPE_CHECKING:
+    from .pubnub import PubNubTransport
+
+__all__ = [
+    "AccountInfo",
+    "ActiveCall",
+    "ApiError",
+    "CallEvent",
+    "CallState",
+    "CallStateEngine",
+    "Continuity",
+    "DisabledFilter",
+    "EngineUpdate",
+    "ExtensionInfo",
+    "ExtensionState",
+    "FilterKind",
+    "InvalidCredentialsError",
+    "MissingPermissionsError",
+    "Notification",
+    "ParseError",
+    "Party",
+    "PartyEndpoint",
+    "PartyStatus",
+    "Presence",
+    "PubNubTransport",
+    "RateLimitedError",
+    "RateLimiter",
+    "RingCentralClient",
+    "RingCentralError",
+    "SnapshotToken",
+    "SubscriptionInfo",
+    "TelephonySession",
+    "TelephonySessionEvent",
+    "TemporarilyUnavailableError",
+    "TokenSet",
+    "Transport",
+    "TransportListener",
+    "TransportStats",
+    "TransportUnavailableError",
+    "WebSocketTransport",
+    "WebhookTransport",
+    "WsToken",
+    "filters",
+    "parse_notification",
+    "parse_presence",
+    "parse_telephony_session",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PubNubTransport":
+        from .pubnub import PubNubTransport  # noqa: PLC0415 - deferred: needs the pubnub SDK
+
+        return PubNubTransport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

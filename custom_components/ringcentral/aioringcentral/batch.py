@@ -9,12 +9,12 @@ header still works.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Final
 
 from .errors import ParseError
+from .jsonload import load_json
 
 BATCH_JSON: Final = "application/vnd.ringcentral.multipart+json"
 _BOUNDARY: Final = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
@@ -34,10 +34,7 @@ def parse_batch(raw: bytes, content_type_header: str) -> list[BatchPart]:
     """Parse a 207 answer in either format; `ParseError` when it is neither."""
     if "multipart/mixed" in content_type_header.lower():
         return _parse_multipart(raw, content_type_header)
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ParseError("batch answer: not JSON") from err
+    data = load_json(raw, "batch answer")
     if not isinstance(data, list):
         raise ParseError("batch answer: expected a JSON array of parts")
     parts = []
@@ -61,10 +58,7 @@ def _parse_multipart(raw: bytes, content_type_header: str) -> list[BatchPart]:
         _headers, sep, payload = chunk.partition(b"\r\n\r\n")
         if not sep:
             raise ParseError("batch answer: multipart part without headers")
-        try:
-            bodies.append(json.loads(payload.strip() or b"null"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ParseError("batch answer: multipart part is not JSON") from err
+        bodies.append(load_json(payload.strip() or b"null", "batch answer: a multipart part"))
     if not bodies or not isinstance(bodies[0], dict) or not isinstance(bodies[0].get("response"), list):
         raise ParseError("batch answer: multipart without a summary part")
     summary: list[Any] = bodies[0]["response"]

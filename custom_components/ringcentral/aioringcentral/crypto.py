@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from .errors import ParseError
+from .jsonload import load_json
 
 _BLOCK_BITS = 128
 
@@ -47,8 +48,8 @@ def decrypt_notification(payload: str, encryption_key: str) -> dict[str, Any]:
     except ValueError:
         raise ParseError("PubNub message has invalid padding (wrong encryptionKey?)") from None
     try:
-        result = json.loads(plain.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        result = load_json(plain, "PubNub message")
+    except ParseError:
         raise ParseError("PubNub message does not decrypt to JSON (wrong encryptionKey?)") from None
     if not isinstance(result, dict):
         raise ParseError("PubNub message does not decrypt to a JSON object")

@@ -73,7 +73,6 @@ from .engine_calls import (
     EVENT_ENDED,
     EVENT_MISSED,
     EVENT_VOICEMAIL,
-    STATUS_NO_CALL,
     STATUS_PRECEDENCE,
     VOICEMAIL,
     SourceView,
@@ -221,10 +220,13 @@ class _Extension:
         "t_next",
         "telephony_status",
         "user_status",
+        "view",
     )
 
     def __init__(self, extension_id: str) -> None:
         self.id = extension_id
+        # The ExtensionState last computed; None once an entry point touches the extension.
+        self.view: ExtensionState | None = None
         self.known = False
         self.telephony_status: str | None = None
         self.presence_status: str | None = None
@@ -257,7 +259,11 @@ class _Extension:
 
 @dataclass
 class _Batch:
-    """Accumulates one entry point's effects."""
+    """Accumulates one entry point's effects.
+
+    Only an entry point changes an extension, and only after touching it: the state before is the
+    cached view (computed only if nothing cached it yet), the state after is computed once, at the end.
+    """
 
     engine: CallStateEngine
     before: dict[str, ExtensionState] = field(default_factory=dict)
@@ -265,9 +271,11 @@ class _Batch:
 
     def touch(self, ext: _Extension) -> None:
         if ext.id not in self.before:
-            self.before[ext.id] = self.engine.state(ext.id)
+            self.before[ext.id] = ext.view or self.engine._compute_state(ext)
+            ext.view = None
 
     def result(self) -> EngineUpdate:
+        self.engine._in_batch = False
         changed = frozenset(
             ext_id for ext_id, before in self.before.items() if self.engine.state(ext_id) != before
         )
@@ -287,6 +295,8 @@ class CallStateEngine:
         self._telephony_sources: frozenset[str] | None = None
         self._op = 0
         self._order = 0
+        # True while an entry point runs: extension views are not cached mid-change.
+        self._in_batch = False
         self._pending: set[str] = set()
         self._uuids: set[str] = set()
         self._uuid_order: deque[str] = deque()
@@ -329,11 +339,23 @@ class CallStateEngine:
         ext = self._exts.get(extension_id)
         if ext is None:
             return ExtensionState(extension_id)
-        calls = sorted(
-            (call for call in ext.calls.values() if self._visible_status(call) is not None),
-            key=lambda call: (call.start_time or call.first_seen, call.order),
-        )
-        states = tuple(self._call_state(ext, call) for call in calls)
+        if ext.view is not None:
+            return ext.view
+        view = self._compute_state(ext)
+        if not self._in_batch:
+            ext.view = view
+        return view
+
+    def _compute_state(self, ext: _Extension) -> ExtensionState:
+        """The extension's state computed afresh (`state` caches it)."""
+        visible: list[tuple[TrackedCall, str]] = []
+        for call in ext.calls.values():
+            status = self._visible_status(call)
+            if status is not None:
+                visible.append((call, status))
+        if len(visible) > 1:
+            visible.sort(key=_call_order)
+        states = tuple(self._call_state(call, status) for call, status in visible)
         telephony_status: str | None = None
         if ext.known or states:
             telephony_status = aggregate([state.status for state in states])
@@ -341,7 +363,7 @@ class CallStateEngine:
                 # A presence without a call list still knows the aggregate.
                 telephony_status = min((telephony_status, ext.telephony_status), key=STATUS_PRECEDENCE.index)
         return ExtensionState(
-            extension_id=extension_id,
+            extension_id=ext.id,
             telephony_status=telephony_status,
             presence_status=ext.presence_status,
             user_status=ext.user_status,
@@ -416,8 +438,10 @@ class CallStateEngine:
             batch.touch(ext)
             ext.known = True
             self._track_telephony(ext, event.sequence, now)
+            # No gap below this one in the extension's numbering: telephony may lead (rule 2).
+            in_order = event.sequence is not None and ext.t_contiguous and ext.t_missing is None
             for party in parties:
-                self._apply_party(ext, event, party, now, batch)
+                self._apply_party(ext, event, party, now, batch, in_order=in_order)
             self._settle_calls(ext, now, batch)
         self._expire(now, batch)
         return batch.result()
@@ -447,12 +471,13 @@ class CallStateEngine:
         whose session is given.
         """
         batch = self._begin()
+        unknown = {ext_id for ext_id in presences if not (ext_id in self._exts and self._exts[ext_id].known)}
         for ext_id, presence in presences.items():
             ext = self._extension(ext_id)
             if ext is not None:
                 batch.touch(ext)
                 self._snapshot_presence(ext, token, presence, sessions=sessions, now=now, batch=batch)
-        self._snapshot_sessions(token, presences, sessions, now, batch)
+        self._snapshot_sessions(token, presences, sessions, now, batch, unknown=unknown)
         for ext_id in batch.before:
             ext = self._exts.get(ext_id)
             if ext is not None:
@@ -464,6 +489,7 @@ class CallStateEngine:
 
     def _begin(self) -> _Batch:
         self._op += 1
+        self._in_batch = True
         return _Batch(self)
 
     def _extension(self, extension_id: str) -> _Extension | None:
@@ -667,7 +693,14 @@ class CallStateEngine:
         ext.t_gap_since = None
 
     def _apply_party(
-        self, ext: _Extension, event: TelephonySessionEvent, party: Party, now: datetime, batch: _Batch
+        self,
+        ext: _Extension,
+        event: TelephonySessionEvent,
+        party: Party,
+        now: datetime,
+        batch: _Batch,
+        *,
+        in_order: bool,
     ) -> None:
         key = (event.telephony_session_id, party.id)
         if ext.is_ended(key):
@@ -686,6 +719,7 @@ class CallStateEngine:
         if event.sequence is not None:
             if call.t_seq is not None and event.sequence <= call.t_seq:
                 # Out of date for the phase, but voicemail is a fact that stays true.
+                call.t_clean = False
                 status = party.status
                 if status is not None and status.is_(PARTY_VOICEMAIL, PARTY_VOICEMAIL_SCREENING):
                     call.vm_pending = True
@@ -695,15 +729,18 @@ class CallStateEngine:
         call.fill_from_party(party, event.session_id, event.event_time)
         call.updated_op = self._op
         self._take_party_status(call, party, event.event_time)
+        if not in_order:
+            call.t_clean = False
         phase = phase_of_party(code)
         if phase is not None and not call.t_ended:
-            if not call.t_leads and not call.p_listed and call.t_wait_since is None:
+            lead = call.t_leads or call.t_clean
+            if not lead and not call.p_listed and call.t_wait_since is None:
                 if self._expects(ext.id, False):
                     call.t_wait_since = now  # presence should list it soon; else telephony takes over
                     self._pending.add(ext.id)
                 else:
-                    call.t_leads = True
-            self._observe(ext, call, True, phase, batch)
+                    call.t_leads = lead = True
+            self._observe(ext, call, True, phase, batch, lead=lead)
 
     @staticmethod
     def _take_party_status(call: TrackedCall, party: Party, event_time: datetime | None) -> None:
@@ -729,9 +766,16 @@ class CallStateEngine:
         return call
 
     def _observe(
-        self, ext: _Extension, call: TrackedCall, telephony: bool, phase: str, batch: _Batch
+        self,
+        ext: _Extension,
+        call: TrackedCall,
+        telephony: bool,
+        phase: str,
+        batch: _Batch,
+        *,
+        lead: bool = True,
     ) -> None:
-        """One source shows `call` in `phase`: update its view and fire what the merge implies."""
+        """One source shows `call` in `phase`: update its view and, if it may `lead`, fire what it adds."""
         view = call.view(telephony)
         old = view.phase if view.phase is not None else call.base_phase
         if phase != old:
@@ -741,7 +785,7 @@ class CallStateEngine:
         view.phase = phase
         if telephony and phase == VOICEMAIL:
             call.vm_pending = True
-        if not telephony or call.t_leads:
+        if lead:
             self._merge(ext, call, view, phase, batch)
         self._fire_voicemail(ext, call, batch)
 
@@ -811,12 +855,10 @@ class CallStateEngine:
         want_presence = self._expects(ext.id, False)
         want_telephony = self._expects(ext.id, True)
         for call in list(ext.calls.values()):
-            # Telephony vouching for a live call (not voicemail) outweighs presence missing it.
-            telephony_live = (
-                call.telephony is not None and not call.t_ended and call.telephony.phase != VOICEMAIL
-            )
+            # Telephony vouching for a live call outweighs presence leaving it out, but not presence's
+            # explicit NoCall (final): that starts the settle time even if telephony's end was lost.
             presence_over = call.p_final or call.p_absent >= 2 or (call.p_absent >= 1 and call.t_ended)
-            signal = call.t_ended or ((presence_over or call.p_absent >= 1) and not telephony_live)
+            signal = call.t_ended or call.p_final or (call.p_absent >= 1 and not _telephony_live(call))
             if not signal:
                 call.end_signal_at = None
                 continue
@@ -847,19 +889,23 @@ class CallStateEngine:
             duration=round(call.duration(now), 3),
         )
 
-    def _visible_status(self, call: TrackedCall) -> str | None:
-        """The call's sensor status, or None while it is not on the user's phone."""
-        if call.t_ended or call.p_final or call.p_absent or call.p_hidden:
-            return None  # presence, when subscribed, is what RingCentral shows as the user's calls
+    @staticmethod
+    def _visible_status(call: TrackedCall) -> str | None:
+        """The call's sensor status, or None while it is not on the user's phone (rule 6)."""
+        if call.t_ended or call.p_final:
+            return None
+        if (call.p_absent or call.p_hidden) and not _telephony_live(call):
+            return None  # presence hides it, and telephony does not say it is still on
         return status_of_phase(call.phase)
 
-    def _call_state(self, ext: _Extension, call: TrackedCall) -> CallState:
+    @staticmethod
+    def _call_state(call: TrackedCall, status: str) -> CallState:
         return CallState(
             telephony_session_id=call.key[0],
             party_id=call.key[1],
             session_id=call.session_id,
             direction=call.direction,
-            status=self._visible_status(call) or STATUS_NO_CALL,
+            status=status,
             from_number=call.from_number,
             from_name=call.from_name,
             to_number=call.to_number,
@@ -924,11 +970,14 @@ class CallStateEngine:
             session = sessions.get(key[0])
             party = None if session is None else session.party(key[1])
             if self._snapshot_party(ext, call, party, batch):
-                # Presence no longer lists it but telephony says it is alive (voicemail, a flicker):
-                # over as far as presence goes; it ends with telephony's word, presence listing it
-                # again cancels that, and the settle time bounds the wait.
+                # Presence no longer lists it but the session says the party is alive. In voicemail:
+                # over as far as presence goes (it ends with telephony's word, or after the settle
+                # time). Live (a flicker): hidden by presence, still shown as telephony says (rule 6).
                 call.p_listed = True
-                call.p_final = True
+                if _telephony_live(call):
+                    call.p_hidden = True
+                else:
+                    call.p_final = True
                 continue
             self._terminate(ext, call, now, batch)
 
@@ -939,8 +988,11 @@ class CallStateEngine:
         sessions: Mapping[str, TelephonySession | None],
         now: datetime,
         batch: _Batch,
+        *,
+        unknown: set[str],
     ) -> None:
-        """Sessions for extensions without a presence snapshot (telephony-only monitoring)."""
+        """Sessions for extensions without a presence snapshot (telephony-only monitoring), and live
+        parties the presence snapshot hides (a flicker: shown as telephony says, rule 6)."""
         for tsid, session in sessions.items():
             for ext in list(self._exts.values()):
                 if ext.id in presences:
@@ -956,15 +1008,18 @@ class CallStateEngine:
                 continue
             for party in session.parties:
                 ext_id = party.extension_id
-                if ext_id is None or ext_id in presences or party.status is None:
+                if ext_id is None or party.status is None:
                     continue
                 phase = phase_of_party(party.status.code)
+                hidden = ext_id in presences
+                if hidden and phase == VOICEMAIL:
+                    continue  # not on the user's phone: nothing to show
                 key = (tsid, party.id)
                 owner = self._extension(ext_id)
                 if owner is None or phase is None or key in owner.calls or owner.is_ended(key):
                     continue
                 batch.touch(owner)
-                silent = not owner.known
+                silent = not owner.known or ext_id in unknown
                 owner.known = True
                 call = self._new_call(owner, key, now)
                 call.fill_from_party(party, None, None)
@@ -973,6 +1028,10 @@ class CallStateEngine:
                     call.rebase(phase)
                 else:
                     self._rebase(owner, call, phase, batch)
+                if hidden:
+                    call.view(True).phase = phase  # telephony vouches for it
+                    call.p_listed = True
+                    call.p_hidden = True
 
     def _snapshot_party(self, ext: _Extension, call: TrackedCall, party: Party | None, batch: _Batch) -> bool:
         """Apply a REST session's party to a known call; False if the call is over for it."""
@@ -1016,6 +1075,18 @@ class CallStateEngine:
         stream.contiguous = True
         stream.jump = not pushed
         return kept
+
+
+def _call_order(item: tuple[TrackedCall, str]) -> tuple[datetime, int]:
+    """Calls are listed by start time (first seen if unknown), then by when the engine met them."""
+    call = item[0]
+    return (call.start_time or call.first_seen, call.order)
+
+
+def _telephony_live(call: TrackedCall) -> bool:
+    """Whether telephony's latest word on the call is that the party is on it (not voicemail)."""
+    view = call.telephony
+    return view is not None and not call.t_ended and view.phase is not None and view.phase != VOICEMAIL
 
 
 def _presence_key(entry: Any) -> CallKey | None:

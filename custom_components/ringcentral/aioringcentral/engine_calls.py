@@ -200,6 +200,7 @@ class TrackedCall:
         "queue_call",
         "session_id",
         "start_time",
+        "t_clean",
         "t_end_time",
         "t_ended",
         "t_first_time",
@@ -249,8 +250,10 @@ class TrackedCall:
         self.t_first_time: datetime | None = None
         self.t_end_time: datetime | None = None
         # Telephony leads the call's events when presence is not subscribed, or when presence has not
-        # listed the call within the settle time (`t_wait_since`).
+        # listed the call within the settle time (`t_wait_since`). It also leads while every one of its
+        # observations of the call arrived in order (`t_clean`): then its view is the call's history.
         self.t_leads = False
+        self.t_clean = True
         self.t_wait_since: datetime | None = None
         # Voicemail is a telephony-only fact: fired once the call's start has been fired.
         self.vm_pending = False
@@ -281,6 +284,7 @@ class TrackedCall:
         self.emitted = []
         self.presence = None
         self.telephony = None
+        self.t_clean = True
         self.p_absent = 0
         self.p_final = False
         self.p_hidden = False

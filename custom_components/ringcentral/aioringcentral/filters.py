@@ -6,10 +6,13 @@ trailing slash, so `classify` matches on structure, not on the exact string.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit
 
 _PREFIX = "/restapi/v1.0/account/~"
+# An extension id in a filter: RingCentral's digits, or `~` for "me" (nothing that could change the path).
+_EXTENSION_ID = re.compile(r"^(~|[A-Za-z0-9_-]+)$")
 
 
 class FilterKind(StrEnum):
@@ -23,12 +26,19 @@ class FilterKind(StrEnum):
 
 def extension_presence(extension_id: str = "~") -> str:
     """Detailed presence of one extension, with SIP data (ReadPresence)."""
-    return f"{_PREFIX}/extension/{extension_id}/presence?detailedTelephonyState=true&sipData=true"
+    return f"{_PREFIX}/extension/{_checked(extension_id)}/presence?detailedTelephonyState=true&sipData=true"
 
 
 def extension_telephony_sessions(extension_id: str = "~") -> str:
     """Telephony-session events of one extension's parties (CallControl)."""
-    return f"{_PREFIX}/extension/{extension_id}/telephony/sessions"
+    return f"{_PREFIX}/extension/{_checked(extension_id)}/telephony/sessions"
+
+
+def _checked(extension_id: str) -> str:
+    """`ValueError` for anything that is not an extension id (it would silently change the filter)."""
+    if not isinstance(extension_id, str) or not _EXTENSION_ID.match(extension_id):
+        raise ValueError(f"not an extension id: {extension_id!r:.40}")
+    return extension_id
 
 
 def account_presence() -> str:

@@ -128,8 +128,11 @@ def _opt_int(data: Mapping[str, Any], key: str, what: str) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str) and value.strip().isascii():
+        try:
+            return int(value)
+        except ValueError:
+            pass
     raise ParseError(f"{what}.{key}: expected an integer, got {value!r:.40}")
 
 
@@ -148,7 +151,7 @@ def parse_time(value: Any, what: str = "time") -> datetime | None:
     if not isinstance(value, str):
         raise ParseError(f"{what}: expected a timestamp string, got {type(value).__name__}")
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return parse_time(int(text), what)
     try:
         parsed = datetime.fromisoformat(text)

@@ -225,5 +225,5 @@ def _int(value: str | None) -> int | None:
         return None
     try:
         return int(float(value.strip()))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, NaN, or infinite
         return None

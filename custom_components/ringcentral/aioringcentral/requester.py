@@ -2,17 +2,18 @@
 
 Shared by `Auth` (token endpoints, HTTP Basic) and `RingCentralClient` (REST, Bearer). Retries:
 network errors, timeouts and 5xx are retried `max_retries` times with exponential backoff and
-jitter (a 503's `Retry-After` is honoured); a 429 puts the group in its penalty window and the
+jitter (a 503's `Retry-After` is honoured, unless it is longer than the limiter's `max_wait`:
+then the error is raised at once); a 429 puts the group in its penalty window and the
 request is retried once the window is over, unless that is longer than the limiter's `max_wait`.
 Other answers are returned to the caller, which maps them with `error_from_response`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -27,8 +28,9 @@ from .errors import (
     RingCentralError,
     TemporarilyUnavailableError,
 )
+from .jsonload import load_json
 from .ratelimit import RateLimiter, group_for, parse_retry_after
-from .timebase import Sleep
+from .timebase import Clock, Sleep
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,10 +55,7 @@ class Response:
         """The body as JSON (None when empty); `ParseError` when it is not JSON."""
         if not self.raw:
             return None
-        try:
-            return json.loads(self.raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ParseError(f"RingCentral answered HTTP {self.status} with a body that is not JSON") from err
+        return load_json(self.raw, f"RingCentral's HTTP {self.status} answer")
 
     def json_object(self) -> dict[str, Any]:
         """The body as a JSON object; `ParseError` otherwise."""
@@ -76,6 +75,7 @@ class Requester:
         limiter: RateLimiter,
         *,
         sleep: Sleep,
+        clock: Clock = time.time,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         backoff: float = 0.5,
@@ -86,6 +86,7 @@ class Requester:
         self.server = server.rstrip("/")
         self.limiter = limiter
         self._sleep = sleep
+        self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self.max_retries = max_retries
         self.backoff = backoff
@@ -153,8 +154,13 @@ class Requester:
                 _LOGGER.debug("%s %s answered %d, attempt %d", method, path, response.status, failures)
                 if failures > self.max_retries:
                     raise error_from_response(response, f"{method} {path}")
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), 0.0)
-                await self._sleep(max(retry_after or 0.0, self._backoff_delay(failures)))
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+                delay = max(retry_after or 0.0, self._backoff_delay(failures))
+                max_wait = self.limiter.max_wait
+                if max_wait is not None and delay > max_wait:
+                    # Not worth holding the caller for: report it now, like a long rate-limit wait.
+                    raise error_from_response(response, f"{method} {path}")
+                await self._sleep(delay)
                 continue
             return response
 
@@ -233,7 +239,7 @@ def error_from_response(response: Response, what: str) -> RingCentralError:
         if permissions or (code or "").startswith("CMN-40"):
             return MissingPermissionsError(text, permissions)
     if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), 0.0)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
         return RateLimitedError(
             text, retry_after=retry_after or 60.0, group=response.headers.get("X-Rate-Limit-Group", "")
         )

@@ -96,6 +96,7 @@ class RingCentralClient:
             self.server,
             self.limiter,
             sleep=self.sleep,
+            clock=clock,
             request_timeout=request_timeout,
             max_retries=max_retries,
             rng=rng,

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -33,7 +32,18 @@ from .errors import (
 )
 from .models import DisabledFilter, SubscriptionInfo
 from .rest import RingCentralClient
-from .transport import Continuity, TransportListener, TransportStats
+from .transport import (
+    Continuity,
+    Delivery,
+    TransportListener,
+    TransportStats,
+    check_filters,
+    describe_disabled,
+    describe_error,
+    disabled_as_dicts,
+    jittered_backoff,
+    warn_disabled,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,19 +68,14 @@ class SubscriptionTransport:
         dedupe_size: int = 4096,
         rng: random.Random | None = None,
     ) -> None:
-        self.filters = tuple(filters)
-        if not self.filters or not all(isinstance(f, str) and f for f in self.filters):
-            raise ValueError("filters must be a non-empty list of event filter paths")
+        self.filters = check_filters(filters)
         if not renew_margin > 0:
             raise ValueError("renew_margin must be positive")
         if check_interval is not None and not check_interval > 0:
             raise ValueError("check_interval must be positive (or None for no status checks)")
         if not retry_initial > 0 or retry_max < retry_initial:
             raise ValueError("retry_initial must be positive and retry_max at least retry_initial")
-        if dedupe_size < 1:
-            raise ValueError("dedupe_size must be at least 1")
         self._client = client
-        self._listener = listener
         self.renew_margin = renew_margin
         self.check_interval = check_interval
         self.retry_initial = retry_initial
@@ -78,8 +83,7 @@ class SubscriptionTransport:
         self._rng = rng or random.Random()
         self.subscription: SubscriptionInfo | None = None
         self.stats = TransportStats()
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._dedupe_size = dedupe_size
+        self._delivery = Delivery(listener, self.stats, dedupe_size)
         self._expires_at = 0.0
         self._renew_at = 0.0
         self._next_check = 0.0
@@ -119,9 +123,7 @@ class SubscriptionTransport:
             "status": sub.status if sub else None,
             "expires_at": self._expires_at or None,
             "event_filters": list(sub.event_filters) if sub else [],
-            "disabled_filters": [
-                {"filter": d.filter, "reason": d.reason, "message": d.message} for d in self.disabled_filters
-            ],
+            "disabled_filters": disabled_as_dicts(self.disabled_filters),
             "stats": self.stats.as_dict(),
         }
 
@@ -307,11 +309,7 @@ class SubscriptionTransport:
                 with contextlib.suppress(RingCentralError):
                     await self._client.delete_subscription(info.id)
                 raise
-            if info.disabled_filters:
-                _LOGGER.warning(
-                    "RingCentral refused event filters: %s",
-                    "; ".join(f"{d.filter} ({d.reason or d.message})" for d in info.disabled_filters),
-                )
+            warn_disabled(info)
             self._track(info)
             self._next_check = self._client.clock() + (self.check_interval or 0.0)
             return info
@@ -325,7 +323,7 @@ class SubscriptionTransport:
                 self.transport_type,
             )
         if not info.event_filters:
-            refused = "; ".join(f"{d.filter} ({d.reason or d.message})" for d in info.disabled_filters)
+            refused = describe_disabled(info.disabled_filters)
             raise TransportUnavailableError(
                 f"RingCentral disabled every event filter of the {self.transport_type} "
                 f"subscription: {refused or 'no reason given'}",
@@ -353,12 +351,13 @@ class SubscriptionTransport:
             async with asyncio.timeout(DELETE_TIMEOUT):
                 await self._client.delete_subscription(subscription.id)
         except (RingCentralError, TimeoutError) as err:
-            _LOGGER.debug("Could not delete the %s subscription: %s", self.transport_type, _describe(err))
+            _LOGGER.debug(
+                "Could not delete the %s subscription: %s", self.transport_type, describe_error(err)
+            )
 
     def backoff_delay(self, attempt: int) -> float:
-        """Seconds before retry `attempt` (1, 2, …): exponential up to `retry_max`, jittered."""
-        ceiling = min(self.retry_max, self.retry_initial * 2.0 ** max(0, attempt - 1))
-        return ceiling * (0.5 + 0.5 * self._rng.random())
+        """Seconds before retry `attempt` (1, 2, …); see `transport.jittered_backoff`."""
+        return jittered_backoff(attempt, self.retry_initial, self.retry_max, self._rng)
 
     # -- continuity and delivery ----------------------------------------------------------------
 
@@ -366,7 +365,7 @@ class SubscriptionTransport:
         """A new subscription: tell the listener; hold notifications until `_announce`."""
         self.subscription = info
         self.stats.subscriptions_created += 1
-        self._call_listener("on_subscription", info)
+        self._delivery.call("on_subscription", info)
         self._pending = continuity
         if self._hold is None:
             self._hold = []
@@ -383,7 +382,7 @@ class SubscriptionTransport:
         self._ever_connected = True
         self.stats.connected_since = self._client.clock()
         _LOGGER.info("RingCentral %s delivery ready (%s)", self.transport_type, continuity.value)
-        self._call_listener("on_connected", continuity)
+        self._delivery.call("on_connected", continuity)
         held, self._hold = self._hold or [], None
         for raw in held:
             self._deliver(raw)
@@ -394,7 +393,7 @@ class SubscriptionTransport:
         if self._ready:
             self._ready = False
             _LOGGER.info("RingCentral %s delivery interrupted: %s", self.transport_type, reason)
-            self._call_listener("on_disconnected", reason)
+            self._delivery.call("on_disconnected", reason)
         if self._pending is None:
             self._pending = Continuity.LOST if self._ever_connected else Continuity.NEW
         if self._hold is None:
@@ -406,30 +405,7 @@ class SubscriptionTransport:
         if self._hold is not None:
             self._hold.append(notification)
             return
-        subscription_id = notification.get("subscriptionId")
-        if self.subscription is None or (
-            subscription_id is not None and subscription_id != self.subscription.id
-        ):
-            self.stats.foreign_dropped += 1
-            return
-        key = notification.get("uuid")
-        if isinstance(key, str) and key:
-            if key in self._seen:
-                self._seen.move_to_end(key)
-                self.stats.duplicates_dropped += 1
-                return
-            self._seen[key] = None
-            if len(self._seen) > self._dedupe_size:
-                self._seen.popitem(last=False)
-        self.stats.notifications += 1
-        self._call_listener("on_notification", notification)
-
-    def _call_listener(self, method: str, argument: Any) -> None:
-        try:
-            getattr(self._listener, method)(argument)
-        except Exception:
-            self.stats.callback_errors += 1
-            _LOGGER.exception("The transport listener's %s failed", method)
+        self._delivery.deliver(notification, self.subscription)
 
 
 def _unusable(info: SubscriptionInfo) -> bool:
@@ -441,11 +417,3 @@ def _gone_reason(err: RingCentralError, fallback: str) -> str:
     if isinstance(err, ApiError) and (err.status == 404 or err.error_code == "SUB-507"):
         return "subscription expired or deleted"
     return f"{fallback} ({err.message})"
-
-
-def _describe(err: BaseException) -> str:
-    if isinstance(err, RingCentralError):
-        return err.message
-    if isinstance(err, TimeoutError):
-        return "timed out"
-    return type(err).__name__

@@ -21,7 +21,6 @@ Decisions:
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import random
 import re
@@ -29,7 +28,8 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final
 
-from .errors import TransportUnavailableError
+from .errors import ParseError, TransportUnavailableError
+from .jsonload import load_json
 from .models import SubscriptionInfo
 from .rest import RingCentralClient
 from .subscription_transport import SubscriptionTransport
@@ -130,8 +130,8 @@ class WebhookTransport(SubscriptionTransport):
             self.stats.malformed_frames += 1
             return 413, {}
         try:
-            raw = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
+            raw = load_json(body, "WebHook delivery")
+        except ParseError:
             raw = None
         if not isinstance(raw, dict):
             self.stats.malformed_frames += 1

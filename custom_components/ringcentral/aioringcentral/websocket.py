@@ -34,7 +34,6 @@ import json
 import logging
 import random
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -46,13 +45,25 @@ from .errors import (
     ApiError,
     InvalidCredentialsError,
     MissingPermissionsError,
+    ParseError,
     RingCentralError,
     TemporarilyUnavailableError,
 )
+from .jsonload import load_json
 from .models import DisabledFilter, SubscriptionInfo
 from .requester import Response, error_from_response
 from .rest import RingCentralClient
-from .transport import Continuity, TransportListener, TransportStats
+from .transport import (
+    Continuity,
+    Delivery,
+    TransportListener,
+    TransportStats,
+    check_filters,
+    describe_error,
+    disabled_as_dicts,
+    jittered_backoff,
+    warn_disabled,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -92,9 +103,7 @@ class WebSocketTransport:
         dedupe_size: int = 4096,
         rng: random.Random | None = None,
     ) -> None:
-        self.filters = tuple(filters)
-        if not self.filters or not all(isinstance(f, str) and f for f in self.filters):
-            raise ValueError("filters must be a non-empty list of event filter paths")
+        self.filters = check_filters(filters)
         for name, value in (
             ("heartbeat_interval", heartbeat_interval),
             ("heartbeat_timeout", heartbeat_timeout),
@@ -106,10 +115,7 @@ class WebSocketTransport:
                 raise ValueError(f"{name} must be positive")
         if backoff_max < backoff_initial:
             raise ValueError("backoff_max must be at least backoff_initial")
-        if dedupe_size < 1:
-            raise ValueError("dedupe_size must be at least 1")
         self._client = client
-        self._listener = listener
         self.heartbeat_interval = heartbeat_interval
         self.heartbeat_timeout = heartbeat_timeout
         self.backoff_initial = backoff_initial
@@ -121,12 +127,11 @@ class WebSocketTransport:
         self.subscription: SubscriptionInfo | None = None
         self.connection_details: dict[str, Any] = {}
         self.stats = TransportStats()
+        self._delivery = Delivery(listener, self.stats, dedupe_size)
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._wsc: _Wsc | None = None
         self._recovery_timeout = DEFAULT_RECOVERY_TIMEOUT
         self._lost_at: float | None = None
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._dedupe_size = dedupe_size
         self._pending: dict[str, asyncio.Future[tuple[int, Any]]] = {}
         self._hold: list[dict[str, Any]] | None = None
         self._ready = False
@@ -158,9 +163,7 @@ class WebSocketTransport:
             "connected": self._ready,
             "subscription_id": self.subscription.id if self.subscription else None,
             "event_filters": list(self.subscription.event_filters) if self.subscription else [],
-            "disabled_filters": [
-                {"filter": d.filter, "reason": d.reason, "message": d.message} for d in self.disabled_filters
-            ],
+            "disabled_filters": disabled_as_dicts(self.disabled_filters),
             "recovery_timeout": self._recovery_timeout,
             "stats": self.stats.as_dict(),
         }
@@ -211,7 +214,7 @@ class WebSocketTransport:
                     timeout=min(self.request_timeout, 5.0),
                 )
             except (RingCentralError, TimeoutError, aiohttp.ClientError, ConnectionError) as err:
-                _LOGGER.debug("Could not delete the subscription on stop: %s", _describe(err))
+                _LOGGER.debug("Could not delete the subscription on stop: %s", describe_error(err))
             else:
                 _LOGGER.debug("Subscription deleted on stop (HTTP %d)", status)
                 if status in (200, 204, 404):
@@ -242,7 +245,7 @@ class WebSocketTransport:
         except (RingCentralError, aiohttp.ClientError, TimeoutError, OSError) as err:
             if _is_fatal(err):
                 raise
-            reason = _describe(err)
+            reason = describe_error(err)
             _LOGGER.debug("WebSocket connection failed: %s", reason)
             return reason, False
         connected_at = self._client.clock()
@@ -251,7 +254,7 @@ class WebSocketTransport:
         except (RingCentralError, aiohttp.ClientError, TimeoutError, OSError) as err:
             if _is_fatal(err):
                 raise
-            reason = _describe(err)
+            reason = describe_error(err)
         finally:
             was_ready = self._ready
             self._ready = False
@@ -260,7 +263,7 @@ class WebSocketTransport:
         healthy = was_ready and self._client.clock() - connected_at >= self.healthy_after
         if was_ready:
             _LOGGER.debug("RingCentral WebSocket disconnected: %s", reason)
-            self._call_listener("on_disconnected", reason)
+            self._delivery.call("on_disconnected", reason)
         return reason, healthy
 
     async def _open(
@@ -326,12 +329,8 @@ class WebSocketTransport:
                 info = await self._subscribe(ws)
                 self.subscription = info
                 self.stats.subscriptions_created += 1
-                if info.disabled_filters:
-                    _LOGGER.warning(
-                        "RingCentral refused event filters: %s",
-                        "; ".join(f"{d.filter} ({d.reason or d.message})" for d in info.disabled_filters),
-                    )
-                self._call_listener("on_subscription", info)
+                warn_disabled(info)
+                self._delivery.call("on_subscription", info)
                 self._announce(Continuity.LOST if self._ever_connected else Continuity.NEW)
                 held, self._hold = self._hold or [], None
                 for raw in held:
@@ -350,7 +349,7 @@ class WebSocketTransport:
         self._lost_at = None
         self.stats.connected_since = self._client.clock()
         _LOGGER.debug("RingCentral WebSocket connected (%s)", continuity.value)
-        self._call_listener("on_connected", continuity)
+        self._delivery.call("on_connected", continuity)
 
     async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> SubscriptionInfo:
         body = {"eventFilters": list(self.filters), "deliveryMode": {"transportType": "WebSocket"}}
@@ -427,30 +426,7 @@ class WebSocketTransport:
         if self._hold is not None:
             self._hold.append(raw)
             return
-        subscription_id = raw.get("subscriptionId")
-        if self.subscription is None or (
-            subscription_id is not None and subscription_id != self.subscription.id
-        ):
-            self.stats.foreign_dropped += 1
-            return
-        key = raw.get("uuid")
-        if isinstance(key, str) and key:
-            if key in self._seen:
-                self._seen.move_to_end(key)
-                self.stats.duplicates_dropped += 1
-                return
-            self._seen[key] = None
-            if len(self._seen) > self._dedupe_size:
-                self._seen.popitem(last=False)
-        self.stats.notifications += 1
-        self._call_listener("on_notification", raw)
-
-    def _call_listener(self, method: str, argument: Any) -> None:
-        try:
-            getattr(self._listener, method)(argument)
-        except Exception:
-            self.stats.callback_errors += 1
-            _LOGGER.exception("The transport listener's %s failed", method)
+        self._delivery.deliver(raw, self.subscription)
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -511,10 +487,8 @@ class WebSocketTransport:
                 await ws.close()
 
     def backoff_delay(self, attempt: int) -> float:
-        """Seconds to wait before reconnect `attempt` (1, 2, …): exponential up to `backoff_max`,
-        with jitter in the upper half so many clients do not reconnect in step."""
-        ceiling = min(self.backoff_max, self.backoff_initial * 2.0 ** max(0, attempt - 1))
-        return ceiling * (0.5 + 0.5 * self._rng.random())
+        """Seconds to wait before reconnect `attempt` (1, 2, …); see `transport.jittered_backoff`."""
+        return jittered_backoff(attempt, self.backoff_initial, self.backoff_max, self._rng)
 
 
 def _connection_details(message: aiohttp.WSMessage) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -535,8 +509,8 @@ def _connection_details(message: aiohttp.WSMessage) -> tuple[dict[str, Any], dic
 def _split_frame(text: str) -> tuple[dict[str, Any] | None, Any]:
     """`[header]` or `[header, body]`; (None, None) when the frame has another shape."""
     try:
-        frame = json.loads(text)
-    except ValueError:
+        frame = load_json(text, "WebSocket frame")
+    except ParseError:
         return None, None
     if not isinstance(frame, list) or not 1 <= len(frame) <= 2 or not isinstance(frame[0], dict):
         return None, None
@@ -555,14 +529,3 @@ def _is_fatal(err: BaseException) -> bool:
     if isinstance(err, InvalidCredentialsError | MissingPermissionsError):
         return True
     return isinstance(err, ApiError) and err.status in (400, 403)
-
-
-def _describe(err: BaseException) -> str:
-    """A loss reason without URLs (they carry tokens)."""
-    if isinstance(err, RingCentralError):
-        return err.message
-    if isinstance(err, aiohttp.WSServerHandshakeError):
-        return f"WebSocket handshake refused (HTTP {err.status})"
-    if isinstance(err, TimeoutError):
-        return "timed out"
-    return type(err).__name__
