@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -30,6 +33,11 @@ from .const import (
     LOGGER,
 )
 from .hub import RingCentralHub, TokenStore, async_create_missing_permissions_issue
+from .webhook import async_remove_webhook
+
+# How long setup waits for the first snapshot after subscribing; past it, entities show unknown until
+# it arrives (HA warns about setups slower than 10 s).
+FIRST_SYNC_TIMEOUT = 8.0
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
@@ -88,6 +96,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
     entry.runtime_data = hub
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     hub.async_start()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(FIRST_SYNC_TIMEOUT):
+            await hub.async_wait_first_sync()
     return True
 
 
@@ -100,8 +111,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: RingCentralConfigEntry)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> None:
-    """Forget the persisted tokens of a removed entry."""
+    """Forget the persisted tokens (and the cloudhook, if any) of a removed entry."""
     await TokenStore(hass, entry.entry_id, "").async_remove()
+    await async_remove_webhook(hass, entry)
 
 
 async def async_remove_config_entry_device(

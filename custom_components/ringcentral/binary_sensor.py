@@ -14,6 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import RingCentralConfigEntry
 from .entity import RingCentralAccountEntity, RingCentralExtensionEntity
 from .hub import RingCentralHub
+from .views import ExtensionView
 
 PARALLEL_UPDATES = 0
 
@@ -50,8 +51,9 @@ class OnCallBinarySensor(RingCentralExtensionEntity, BinarySensorEntity):
         super().__init__(hub, extension_id, ON_CALL)
 
     @callback
-    def _async_refresh(self) -> None:
-        self._attr_is_on = self.hub.view(self.extension_id).on_call
+    def _async_refresh(self, view: ExtensionView) -> object:
+        self._attr_is_on = view.on_call
+        return view.on_call
 
 
 class ConnectedBinarySensor(RingCentralAccountEntity, BinarySensorEntity):

@@ -55,9 +55,11 @@ from .const import (
     MONITOR_MODES,
     MONITOR_OWN,
     MONITOR_SELECTED,
+    TRANSPORT_WEBHOOK,
 )
 from .hub import ENABLED, USER_TYPES, extension_name
-from .transports import TRANSPORTS
+from .transports import TRANSPORTS, simulator_host
+from .webhook import webhook_possible
 
 if TYPE_CHECKING:
     from . import RingCentralConfigEntry
@@ -273,12 +275,18 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Monitoring mode and transport."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            self._choice = dict(user_input)
-            if user_input[CONF_MONITOR] == MONITOR_SELECTED:
-                return await self.async_step_extensions()
-            return self.async_create_entry(data=self._choice)
-        options = self.config_entry.options
+            if user_input.get(CONF_TRANSPORT) == TRANSPORT_WEBHOOK and not webhook_possible(
+                self.hass, allow_plain_http=simulator_host(self.config_entry.data[CONF_SERVER]) is not None
+            ):
+                errors[CONF_TRANSPORT] = "webhook_needs_https"
+            else:
+                self._choice = dict(user_input)
+                if user_input[CONF_MONITOR] == MONITOR_SELECTED:
+                    return await self.async_step_extensions()
+                return self.async_create_entry(data=self._choice)
+        options = {**self.config_entry.options, **(user_input or {})}
         schema = vol.Schema(
             {
                 vol.Required(CONF_MONITOR, default=options.get(CONF_MONITOR, MONITOR_OWN)): SelectSelector(
@@ -295,7 +303,7 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
 
     async def async_step_extensions(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick extensions from the account's user extensions (read through the running hub)."""

@@ -30,7 +30,15 @@ MONITOR_MODES: Final = (MONITOR_OWN, MONITOR_ACCOUNT, MONITOR_SELECTED)
 CONF_EXTENSIONS: Final = "extensions"
 CONF_TRANSPORT: Final = "transport"
 TRANSPORT_WEBSOCKET: Final = "websocket"
+TRANSPORT_PUBNUB: Final = "pubnub"  # legacy: RingCentral deprecated PubNub delivery in 2023
+TRANSPORT_WEBHOOK: Final = "webhook"
 DEFAULT_TRANSPORT: Final = TRANSPORT_WEBSOCKET
+
+# Config entry data kept for the WebHook transport (generated once, so restarts keep the address and
+# deliveries still in flight carry a token that is accepted).
+CONF_WEBHOOK_ID: Final = "webhook_id"
+CONF_WEBHOOK_TOKEN: Final = "webhook_verification_token"  # noqa: S105 - a config key, not a secret
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 
 # Sensor states: RingCentral's telephonyStatus in snake_case.
 CALL_STATUSES: Final = ("no_call", "ringing", "call_connected", "on_hold", "parked_call")
@@ -62,6 +70,9 @@ STORAGE_VERSION: Final = 1
 # Repair issue ids.
 ISSUE_MISSING_PERMISSIONS: Final = "missing_permissions"
 ISSUE_FILTERS_REFUSED: Final = "filters_refused"
+# `<transport>_unavailable`: RingCentral (or Home Assistant) could not provide the chosen transport,
+# WebSocket is used instead.
+ISSUE_TRANSPORT_UNAVAILABLE: Final = "{transport}_unavailable"
 
 
 def extension_signal(entry_id: str, extension_id: str) -> str:

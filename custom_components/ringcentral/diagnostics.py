@@ -8,13 +8,23 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from . import RingCentralConfigEntry
-from .const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_JWT
+from .const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_CLOUDHOOK_URL,
+    CONF_JWT,
+    CONF_WEBHOOK_ID,
+    CONF_WEBHOOK_TOKEN,
+)
 
-# Secrets, tokens, phone numbers and names.
+# Secrets, tokens (the webhook's id and address are secrets too), phone numbers and names.
 TO_REDACT = {
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
     CONF_JWT,
+    CONF_WEBHOOK_ID,
+    CONF_WEBHOOK_TOKEN,
+    CONF_CLOUDHOOK_URL,
     "access_token",
     "refresh_token",
     "title",

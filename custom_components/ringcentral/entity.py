@@ -12,7 +12,7 @@ from .const import account_signal, extension_signal
 
 if TYPE_CHECKING:
     from .hub import RingCentralHub
-    from .views import ExtensionUpdate
+    from .views import ExtensionUpdate, ExtensionView
 
 
 class RingCentralExtensionEntity(Entity):
@@ -27,6 +27,7 @@ class RingCentralExtensionEntity(Entity):
         self.extension_id = extension_id
         self._attr_unique_id = f"{extension_id}_{description.key}"
         self._attr_device_info = hub.extension_device_info(extension_id)
+        self._last_written: object = None
 
     @property
     def available(self) -> bool:
@@ -41,17 +42,20 @@ class RingCentralExtensionEntity(Entity):
                 self.hass, extension_signal(self.hub.entry_id, self.extension_id), self._async_handle_update
             )
         )
-        self._async_refresh()
+        self._last_written = (self.available, self._async_refresh(self.hub.view(self.extension_id)))
 
     @callback
     def _async_handle_update(self, update: ExtensionUpdate) -> None:
-        """React to a change of the extension (state, availability or call events)."""
-        self._async_refresh()
-        self.async_write_ha_state()
+        """React to a change of the extension (state or availability); skip writes that change nothing."""
+        written = (self.available, self._async_refresh(update.view))
+        if written != self._last_written:
+            self._last_written = written
+            self.async_write_ha_state()
 
     @callback
-    def _async_refresh(self) -> None:
-        """Copy what this entity shows from the hub (subclasses override)."""
+    def _async_refresh(self, view: ExtensionView) -> object:
+        """Copy what this entity shows from `view`; return a value that changes when that does."""
+        raise NotImplementedError
 
 
 class RingCentralAccountEntity(Entity):

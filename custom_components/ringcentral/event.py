@@ -10,7 +10,7 @@ from . import RingCentralConfigEntry
 from .const import EVENT_TYPES
 from .entity import RingCentralExtensionEntity
 from .hub import RingCentralHub
-from .views import ExtensionUpdate
+from .views import ExtensionUpdate, ExtensionView
 
 PARALLEL_UPDATES = 0
 
@@ -40,11 +40,15 @@ class CallEventEntity(RingCentralExtensionEntity, EventEntity):
         super().__init__(hub, extension_id, CALL)
 
     @callback
+    def _async_refresh(self, view: ExtensionView) -> object:
+        return None  # an event entity's state is its last event; only availability comes from the view
+
+    @callback
     def _async_handle_update(self, update: ExtensionUpdate) -> None:
         if not update.events:
-            # Availability may have changed.
-            self.async_write_ha_state()
+            super()._async_handle_update(update)  # availability may have changed
             return
+        self._last_written = (self.available, None)
         for event in update.events:
             self._trigger_event(event.type, event.attributes())
             self.async_write_ha_state()

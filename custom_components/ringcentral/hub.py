@@ -171,6 +171,8 @@ class RingCentralHub:
         self._stopping = False
         self._device_ids: dict[str, str] = {}
         self._tick_at: datetime | None = None
+        # Set once the first snapshot was applied (or could not be): setup waits for it.
+        self._first_sync = asyncio.Event()
 
     # --- identity ------------------------------------------------------------------------------------
 
@@ -233,7 +235,16 @@ class RingCentralHub:
         self.extensions = await self._async_monitored_extensions()
         self._async_set_sources()
         self._async_sync_devices()
-        await self._async_resync()
+        # The test call must also prove presence can be read (the app may lack ReadPresence).
+        await self.client.get_presence(self.me.id)
+        # The state itself is read once the subscription exists (the transport's first connection
+        # reports NEW), so nothing can fall between snapshot and subscription, and startup reads
+        # presence once, not twice. `async_wait_first_sync` lets setup wait for it.
+
+    async def async_wait_first_sync(self) -> None:
+        """Wait until the first snapshot after subscribing was applied, or the listener failed,
+        so that entities start with real state, not unknown (the caller bounds the wait)."""
+        await self._first_sync.wait()
 
     @callback
     def async_start(self) -> None:
@@ -276,7 +287,14 @@ class RingCentralHub:
     @callback
     def _async_start_listener(self, _now: Any = None) -> None:
         self._timers.pop(TIMER_RESTART, None)
-        self._transport = create_transport(self.transport_name, self.client, filters_for(self), self)
+        self._transport = create_transport(
+            self.transport_name,
+            hass=self.hass,
+            entry=self.entry,
+            client=self.client,
+            filters=filters_for(self),
+            listener=self,
+        )
         self.entry.async_create_background_task(
             self.hass, self._async_listen(self._transport), f"{DOMAIN} notifications"
         )
@@ -302,6 +320,8 @@ class RingCentralHub:
             )
         else:
             return  # stopped on unload
+        finally:
+            self._first_sync.set()
         self._async_set_disconnected()
         if not self._stopping:
             restart = async_call_later(self.hass, LISTENER_RESTART_DELAY, self._async_start_listener)
@@ -319,7 +339,8 @@ class RingCentralHub:
         try:
             notification = parse_notification(raw)
             if notification.kind is FilterKind.ACCOUNT_PRESENCE:
-                extension_id = notification.presence().extension_id
+                # Only the id is needed here; the engine parses the body once, after this check.
+                extension_id = str(notification.body.get("extensionId"))
                 if extension_id not in self.extensions:
                     self._async_unknown_extension(extension_id)
                     return
@@ -411,6 +432,8 @@ class RingCentralHub:
             # Stay unavailable if we already were; the next reconnect (NEW/LOST) tries again.
             LOGGER.warning("Could not re-read call state from RingCentral: %s", err.message)
             return
+        finally:
+            self._first_sync.set()
         if not self._fresh:
             LOGGER.info("RingCentral call state is up to date again")
         self._fresh = True
@@ -563,16 +586,19 @@ class RingCentralHub:
             )
         for ext_id in set(update.changed) | set(events):
             if ext_id in self.extensions:
+                # The view is computed once here, not once per entity.
                 async_dispatcher_send(
                     self.hass,
                     extension_signal(self.entry_id, ext_id),
-                    ExtensionUpdate(tuple(events.get(ext_id, ()))),
+                    ExtensionUpdate(tuple(events.get(ext_id, ())), self.view(ext_id)),
                 )
 
     @callback
     def _async_dispatch_all(self) -> None:
         for ext_id in self.extensions:
-            async_dispatcher_send(self.hass, extension_signal(self.entry_id, ext_id), ExtensionUpdate(()))
+            async_dispatcher_send(
+                self.hass, extension_signal(self.entry_id, ext_id), ExtensionUpdate((), self.view(ext_id))
+            )
 
     @callback
     def _async_schedule_tick(self) -> None:

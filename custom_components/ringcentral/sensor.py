@@ -10,6 +10,7 @@ from . import RingCentralConfigEntry
 from .const import CALL_STATUSES
 from .entity import RingCentralExtensionEntity
 from .hub import RingCentralHub
+from .views import ExtensionView
 
 # Push only: entities never poll or call RingCentral.
 PARALLEL_UPDATES = 0
@@ -48,7 +49,7 @@ class CallStatusSensor(RingCentralExtensionEntity, SensorEntity):
         super().__init__(hub, extension_id, CALL_STATUS)
 
     @callback
-    def _async_refresh(self) -> None:
-        view = self.hub.view(self.extension_id)
+    def _async_refresh(self, view: ExtensionView) -> object:
         self._attr_native_value = view.call_status
         self._attr_extra_state_attributes = view.attributes()
+        return view

@@ -83,13 +83,6 @@ def call_event_data(event: CallEvent) -> CallEventData:
 
 
 @dataclass(frozen=True, slots=True)
-class ExtensionUpdate:
-    """The payload of an extension's dispatcher signal: its call events in order (maybe none)."""
-
-    events: tuple[CallEventData, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class ExtensionView:
     """An extension's state in Home Assistant's vocabulary."""
 
@@ -116,6 +109,15 @@ class ExtensionView:
 
     def as_dict(self) -> dict[str, Any]:
         return {"call_status": self.call_status, **self.attributes()}
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionUpdate:
+    """The payload of an extension's dispatcher signal: its call events in order (maybe none)
+    and its state after them."""
+
+    events: tuple[CallEventData, ...]
+    view: ExtensionView
 
 
 def extension_view(state: ExtensionState) -> ExtensionView:

@@ -42,7 +42,10 @@ class Recorder:
         self.hass = hass
         self.records = {ext_id: ExtensionRecord() for ext_id in extension_ids}
         self._by_entity: dict[str, tuple[str, str]] = {}
-        self._started = dt_util.utcnow()
+        # Event entity states are times to the millisecond: compare at that precision, or an event in
+        # the recorder's first millisecond would look older than the recorder.
+        now = dt_util.utcnow()
+        self._started = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self._seen_events: set[tuple[Any, ...]] = set()
         for ext_id in extension_ids:
             self._by_entity[entity_id(hass, "sensor", f"{ext_id}_call_status")] = (ext_id, "status")
