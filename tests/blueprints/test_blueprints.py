@@ -1,0 +1,234 @@
+"""Each blueprint, loaded into Home Assistant and driven by simulator calls, calls the services it promises.
+
+Services are phacc mock services, so the assertions are on exactly what HA was asked to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.components.blueprint.models import Blueprint
+from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
+from homeassistant.core import HomeAssistant
+from homeassistant.util.yaml import load_yaml_dict
+from pytest_homeassistant_custom_component.common import async_mock_service
+
+from rcsim import Simulator
+
+from .conftest import (
+    BLUEPRINTS,
+    Extension,
+    blueprint_automation,
+    finish,
+    load_automations,
+    step_until,
+    wait_for,
+)
+
+
+@pytest.mark.parametrize("path", sorted(BLUEPRINTS.glob("*.yaml")), ids=lambda p: p.name)
+def test_blueprint_is_valid(path: Path) -> None:
+    """HA's own blueprint schema accepts the file, and every input is used or has a default."""
+    blueprint = Blueprint(load_yaml_dict(path), expected_domain="automation", schema=BLUEPRINT_SCHEMA)
+    assert blueprint.name.startswith("RingCentral")
+    assert blueprint.metadata["source_url"].endswith(f"blueprints/automation/ringcentral/{path.name}")
+    text = path.read_text()
+    for name in blueprint.inputs:
+        assert f"!input {name}" in text, f"input {name} is declared but never used"
+
+
+async def test_busy_light(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    """The light turns red while the call is connected and off when it ends; not while only ringing."""
+    turn_on = async_mock_service(hass, "light", "turn_on")
+    turn_off = async_mock_service(hass, "light", "turn_off")
+    await load_automations(
+        hass,
+        [
+            blueprint_automation(
+                "busy_light.yaml",
+                {"on_call_sensor": extension.on_call, "busy_light": {"entity_id": "light.office_door"}},
+            )
+        ],
+    )
+    tsid = sim.state.calls.start("inbound_answered", extension.id, step=True)
+
+    await step_until(hass, sim, tsid, extension, "ringing")
+    on_call = hass.states.get(extension.on_call)
+    assert on_call is not None
+    assert on_call.state == "off"
+    assert not turn_on
+
+    await step_until(hass, sim, tsid, extension, "call_connected")
+    await wait_for(hass, lambda: len(turn_on) == 1)
+    assert turn_on[0].data == {
+        "entity_id": ["light.office_door"],
+        "rgb_color": [255, 0, 0],
+        "brightness_pct": 100,
+    }
+    assert not turn_off
+
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(turn_off) == 1)
+    assert turn_off[0].data == {"entity_id": ["light.office_door"]}
+    assert len(turn_on) == 1
+
+
+async def test_busy_light_stays_on_while_on_hold(
+    hass: HomeAssistant, sim: Simulator, extension: Extension
+) -> None:
+    """Hold counts as busy: holding and resuming a call does not flash the light."""
+    turn_on = async_mock_service(hass, "light", "turn_on")
+    turn_off = async_mock_service(hass, "light", "turn_off")
+    await load_automations(
+        hass,
+        [
+            blueprint_automation(
+                "busy_light.yaml",
+                {
+                    "on_call_sensor": extension.on_call,
+                    "busy_light": {"entity_id": "light.desk"},
+                    "busy_color": [0, 0, 255],
+                    "brightness": 40,
+                },
+            )
+        ],
+    )
+    tsid = sim.state.calls.start("hold_resume", extension.id, step=True)
+    await step_until(hass, sim, tsid, extension, "on_hold")
+    await wait_for(hass, lambda: len(turn_on) == 1)
+    assert turn_on[0].data["rgb_color"] == [0, 0, 255]
+    assert turn_on[0].data["brightness_pct"] == 40
+    assert not turn_off
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(turn_off) == 1)
+    assert len(turn_on) == 1
+
+
+def _media_players(hass: HomeAssistant) -> None:
+    hass.states.async_set("media_player.kitchen", "playing")
+    hass.states.async_set("media_player.bedroom", "paused")
+
+
+@pytest.mark.parametrize("scenario", ["inbound_answered", "inbound_missed"])
+async def test_pause_media_pauses_while_ringing_and_resumes(
+    hass: HomeAssistant, sim: Simulator, extension: Extension, scenario: str
+) -> None:
+    """Only the players that were playing are paused at the first ring and resumed after the call."""
+    _media_players(hass)
+    pause = async_mock_service(hass, "media_player", "media_pause")
+    play = async_mock_service(hass, "media_player", "media_play")
+    inputs = {
+        "call_status_sensor": extension.call_status,
+        "media_players": ["media_player.kitchen", "media_player.bedroom"],
+    }
+    await load_automations(hass, [blueprint_automation("pause_media.yaml", inputs)])
+    tsid = sim.state.calls.start(scenario, extension.id, step=True)
+
+    await step_until(hass, sim, tsid, extension, "ringing")
+    await wait_for(hass, lambda: len(pause) == 1)
+    assert pause[0].data == {"entity_id": ["media_player.kitchen"]}
+    assert not play
+
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(play) == 1)
+    assert play[0].data == {"entity_id": ["media_player.kitchen"]}
+    assert len(pause) == 1, "a call's later states must not pause again"
+
+
+async def test_pause_media_can_wait_for_the_answer(
+    hass: HomeAssistant, sim: Simulator, extension: Extension
+) -> None:
+    """With pause_when_ringing off, ringing leaves the music alone; answering pauses it."""
+    _media_players(hass)
+    pause = async_mock_service(hass, "media_player", "media_pause")
+    play = async_mock_service(hass, "media_player", "media_play")
+    inputs: dict[str, Any] = {
+        "call_status_sensor": extension.call_status,
+        "media_players": ["media_player.kitchen"],
+        "pause_when_ringing": False,
+    }
+    await load_automations(hass, [blueprint_automation("pause_media.yaml", inputs)])
+    tsid = sim.state.calls.start("inbound_answered", extension.id, step=True)
+
+    await step_until(hass, sim, tsid, extension, "ringing")
+    assert not pause
+    await step_until(hass, sim, tsid, extension, "call_connected")
+    await wait_for(hass, lambda: len(pause) == 1)
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(play) == 1)
+    assert play[0].data == {"entity_id": ["media_player.kitchen"]}
+
+
+async def test_pause_media_leaves_stopped_players_alone(
+    hass: HomeAssistant, sim: Simulator, extension: Extension
+) -> None:
+    """Nothing playing: no pause and no resume (resuming would start music nobody was playing).
+
+    A second call with music playing then pauses: the first call left no run of the automation behind.
+    """
+    hass.states.async_set("media_player.kitchen", "idle")
+    pause = async_mock_service(hass, "media_player", "media_pause")
+    play = async_mock_service(hass, "media_player", "media_play")
+    inputs = {"call_status_sensor": extension.call_status, "media_players": ["media_player.kitchen"]}
+    await load_automations(hass, [blueprint_automation("pause_media.yaml", inputs)])
+    tsid = sim.state.calls.start("inbound_answered", extension.id, step=True)
+    await finish(hass, sim, tsid, extension)
+    assert not pause
+    assert not play
+
+    hass.states.async_set("media_player.kitchen", "playing")
+    tsid = sim.state.calls.start("outbound_answered", extension.id, step=True)
+    await step_until(hass, sim, tsid, extension, "call_connected")
+    await wait_for(hass, lambda: len(pause) == 1)
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(play) == 1)
+
+
+@pytest.mark.parametrize("scenario", ["inbound_missed", "inbound_voicemail"])
+async def test_missed_call_notification(
+    hass: HomeAssistant, sim: Simulator, extension: Extension, scenario: str
+) -> None:
+    """A missed call (also one that went to voicemail) notifies once with the caller's name and number."""
+    notify = async_mock_service(hass, "notify", "mobile_app_phone")
+    inputs = {"call_event": extension.call, "notify_action": "notify.mobile_app_phone"}
+    await load_automations(hass, [blueprint_automation("missed_call_notification.yaml", inputs)])
+    tsid = sim.state.calls.start(scenario, extension.id, step=True)
+    await finish(hass, sim, tsid, extension)
+
+    await wait_for(hass, lambda: len(notify) == 1)
+    missed = hass.states.get(extension.call)
+    assert missed is not None
+    assert missed.attributes["event_type"] == "missed"
+    caller_name, caller_number = missed.attributes["from_name"], missed.attributes["from"]
+    assert caller_name
+    assert caller_number
+    callee = missed.attributes["to_name"] or missed.attributes["to"]
+    assert notify[0].data == {
+        "title": "Missed call",
+        "message": f"{caller_name} ({caller_number}) called {callee}.",
+    }
+
+
+@pytest.mark.parametrize("scenario", ["inbound_answered", "outbound_unanswered"])
+async def test_missed_call_notification_ignores_other_calls(
+    hass: HomeAssistant, sim: Simulator, extension: Extension, scenario: str
+) -> None:
+    """Answered and outbound calls end as 'ended', not 'missed': no notification."""
+    notify = async_mock_service(hass, "notify", "notify")
+    await load_automations(
+        hass, [blueprint_automation("missed_call_notification.yaml", {"call_event": extension.call})]
+    )
+    tsid = sim.state.calls.start(scenario, extension.id, step=True)
+    await finish(hass, sim, tsid, extension)
+    event_types: list[str] = []
+
+    def ended() -> bool:
+        state = hass.states.get(extension.call)
+        if state is not None:
+            event_types.append(state.attributes.get("event_type", ""))
+        return bool(event_types) and event_types[-1] == "ended"
+
+    await wait_for(hass, ended)
+    assert not notify

@@ -1,0 +1,138 @@
+"""The README's automation examples, loaded as written, do what the README says when calls are played.
+
+Each ```yaml block starting with ``# Example: <name>`` is an example; its placeholder entity ids
+(``sensor.alice_smith_call_status`` and friends) are swapped for the test extension's real ones.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.util.yaml import parse_yaml
+from pytest_homeassistant_custom_component.common import async_mock_service
+
+from rcsim import Simulator
+
+from .conftest import README, Extension, finish, load_automations, step_until, wait_for
+
+_BLOCK_RE = re.compile(r"```yaml\n# Example: (?P<name>[^\n]+)\n(?P<body>.*?)```", re.DOTALL)
+_PLACEHOLDER_RE = re.compile(r"\b(sensor|binary_sensor|event)\.alice_smith_(call_status|on_call|call)\b")
+
+
+def readme_examples() -> dict[str, str]:
+    """Example name -> YAML text, in README order."""
+    return {m["name"].strip(): m["body"] for m in _BLOCK_RE.finditer(README.read_text())}
+
+
+def example(name: str, extension: Extension) -> list[dict[str, Any]]:
+    """The automations of one README example, with the test extension's entity ids."""
+    ids = {"call_status": extension.call_status, "on_call": extension.on_call, "call": extension.call}
+    text = _PLACEHOLDER_RE.sub(lambda m: ids[m[2]], readme_examples()[name])
+    return automations_of(text)
+
+
+def automations_of(text: str) -> list[dict[str, Any]]:
+    """The ``automation:`` list of a YAML text, parsed by HA's own YAML loader."""
+    data = parse_yaml(text)
+    assert isinstance(data, dict)
+    automations = data["automation"]
+    assert isinstance(automations, list)
+    return automations
+
+
+def test_readme_has_the_examples() -> None:
+    """The four examples the issue asks for are in the README, each a list of automations."""
+    examples = readme_examples()
+    assert list(examples) == [
+        "busy light",
+        "pause music",
+        "missed-call notification",
+        "announce the caller",
+    ]
+    for text in examples.values():
+        assert automations_of(text)
+
+
+async def test_example_busy_light(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    turn_on = async_mock_service(hass, "light", "turn_on")
+    turn_off = async_mock_service(hass, "light", "turn_off")
+    await load_automations(hass, example("busy light", extension))
+    tsid = sim.state.calls.start("outbound_answered", extension.id, step=True)
+    await step_until(hass, sim, tsid, extension, "call_connected")
+    await wait_for(hass, lambda: len(turn_on) == 1)
+    assert turn_on[0].data["entity_id"] == ["light.office_door"]
+    assert turn_on[0].data["rgb_color"] == [255, 0, 0]
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(turn_off) == 1)
+    assert turn_off[0].data == {"entity_id": ["light.office_door"]}
+
+
+async def test_example_pause_music(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    hass.states.async_set("media_player.kitchen", "playing")
+    hass.states.async_set("media_player.office", "playing")
+    pause = async_mock_service(hass, "media_player", "media_pause")
+    play = async_mock_service(hass, "media_player", "media_play")
+    await load_automations(hass, example("pause music", extension))
+    tsid = sim.state.calls.start("inbound_answered", extension.id, step=True)
+    await step_until(hass, sim, tsid, extension, "ringing")
+    await wait_for(hass, lambda: len(pause) == 1)
+    assert pause[0].data == {"entity_id": ["media_player.kitchen", "media_player.office"]}
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(play) == 1)
+    assert play[0].data == {"entity_id": ["media_player.kitchen", "media_player.office"]}
+
+
+async def test_example_missed_call_notification(
+    hass: HomeAssistant, sim: Simulator, extension: Extension
+) -> None:
+    notify = async_mock_service(hass, "notify", "mobile_app_alice_phone")
+    await load_automations(hass, example("missed-call notification", extension))
+    tsid = sim.state.calls.start("inbound_missed", extension.id, step=True)
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(notify) == 1)
+    state = hass.states.get(extension.call)
+    assert state is not None
+    assert notify[0].data["title"] == "Missed call"
+    assert (
+        notify[0]
+        .data["message"]
+        .startswith(f"{state.attributes['from_name']} ({state.attributes['from']}) called ")
+    )
+
+
+@pytest.mark.parametrize("scenario", ["inbound_answered", "outbound_answered"])
+async def test_example_announce_the_caller(
+    hass: HomeAssistant, sim: Simulator, extension: Extension, scenario: str
+) -> None:
+    """Inbound calls are announced with the caller's name once; outbound calls are not announced."""
+    speak = async_mock_service(hass, "tts", "speak")
+    ringing: list[dict[str, Any]] = []
+
+    @callback
+    def _record(event: Event) -> None:
+        if event.data["type"] == "ringing":
+            ringing.append(dict(event.data))
+
+    hass.bus.async_listen("ringcentral_event", _record)
+    await load_automations(hass, example("announce the caller", extension))
+    tsid = sim.state.calls.start(scenario, extension.id, step=True)
+    await finish(hass, sim, tsid, extension)
+    if scenario == "outbound_answered":
+
+        def ended() -> bool:
+            state = hass.states.get(extension.call)
+            return state is not None and state.attributes.get("event_type") == "ended"
+
+        await wait_for(hass, ended)
+        assert not speak
+        return
+    await wait_for(hass, lambda: len(speak) == 1)
+    assert len(ringing) == 1
+    caller = ringing[0]["from_name"] or ringing[0]["from"]
+    assert caller
+    assert speak[0].data["entity_id"] == ["tts.home_assistant_cloud"]
+    assert speak[0].data["media_player_entity_id"] == "media_player.kitchen"
+    assert f"from {caller}." in speak[0].data["message"]

@@ -1,0 +1,112 @@
+// Drives Debian's chromium through playwright-core for tests/browser: one JSON command per stdin line,
+// one JSON reply ({ok: true, ...} or {ok: false, error}) per stdout line, so the Python test keeps the
+// sequencing and the assertions. playwright-core downloads no browser; the executable is passed in.
+'use strict';
+const path = require('node:path');
+const readline = require('node:readline');
+
+const modules = process.env.PLAYWRIGHT_MODULES || path.join(__dirname, '..', '..', '.cache', 'browser', 'node_modules');
+const { chromium } = require(path.join(modules, 'playwright-core'));
+
+let context = null;
+let page = null;
+
+// Text of an element as a person sees it, walking into shadow roots and slotted nodes (HA's cards
+// are web components; innerText stops at shadow boundaries).
+function deepText(root) {
+  const parts = [];
+  const visit = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const text = node.textContent.trim();
+      if (text) parts.push(text);
+      return;
+    }
+    if (node.nodeType !== Node.ELEMENT_NODE && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return;
+    if (node.tagName === 'STYLE' || node.tagName === 'SCRIPT') return;
+    if (node.tagName === 'SLOT') {
+      node.assignedNodes({ flatten: true }).forEach(visit);
+      return;
+    }
+    if (node.shadowRoot) node.shadowRoot.childNodes.forEach(visit);
+    else node.childNodes.forEach(visit);
+  };
+  visit(root);
+  return parts.join(' ');
+}
+
+// The entities card titled `card` (playwright's CSS engine pierces open shadow roots).
+function entitiesCard(card) {
+  return page.locator('hui-entities-card').filter({ has: page.locator('.card-header, h1', { hasText: card }) });
+}
+
+const commands = {
+  async launch({ executablePath, userDataDir, width = 1280, height = 900 }) {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      viewport: { width, height },
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync',
+      ],
+    });
+    page = context.pages()[0] || (await context.newPage());
+    return { version: context.browser() ? context.browser().version() : null };
+  },
+  async goto({ url, timeout = 30000 }) {
+    await page.goto(url, { timeout });
+    return { url: page.url() };
+  },
+  async login({ username, password, timeout = 30000 }) {
+    await page.locator('input[name="username"]').fill(username, { timeout });
+    await page.locator('input[name="password"]').fill(password, { timeout });
+    await page.locator('ha-button', { hasText: 'Log in' }).click({ timeout });
+    await page.waitForURL((url) => !url.pathname.startsWith('/auth/'), { timeout });
+    return { url: page.url() };
+  },
+  async waitCard({ card, timeout = 30000 }) {
+    await entitiesCard(card).first().waitFor({ state: 'visible', timeout });
+    return {};
+  },
+  // Wait until the row named `row` of card `card` shows `text` (bounded), and return the row's text.
+  async waitRow({ card, row, text, timeout = 30000 }) {
+    const rows = entitiesCard(card).first().locator('#states > div');
+    const target = rows.filter({ hasText: row }).filter({ hasText: text }).first();
+    try {
+      await target.waitFor({ state: 'visible', timeout });
+    } catch (err) {
+      const seen = await entitiesCard(card).first().evaluate(deepText).catch(() => '(card not found)');
+      throw new Error(`row "${row}" of card "${card}" never showed "${text}"; the card shows: ${seen}`);
+    }
+    return { text: await target.evaluate(deepText) };
+  },
+  async cardText({ card }) {
+    return { text: await entitiesCard(card).first().evaluate(deepText) };
+  },
+  async screenshot({ path: file, fullPage = true }) {
+    await page.screenshot({ path: file, fullPage });
+    return { path: file };
+  },
+  async close() {
+    if (context) await context.close();
+    context = null;
+    return {};
+  },
+};
+
+const lines = readline.createInterface({ input: process.stdin });
+lines.on('line', async (line) => {
+  let reply;
+  try {
+    const { cmd, ...args } = JSON.parse(line);
+    if (!commands[cmd]) throw new Error(`unknown command ${cmd}`);
+    reply = { ok: true, ...(await commands[cmd](args)) };
+  } catch (err) {
+    reply = { ok: false, error: String(err && err.message ? err.message : err) };
+  }
+  process.stdout.write(JSON.stringify(reply) + '\n');
+});
+lines.on('close', async () => {
+  if (context) await context.close().catch(() => {});
+  process.exit(0);
+});
