@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -259,6 +260,16 @@ def test_malformed_notification(raw: Any, message: str) -> None:
         ),
         ({"extensionId": "1", "activeCalls": [{"queueCall": "maybe"}]}, "queueCall: expected a boolean"),
         ({"extensionId": "1", "activeCalls": [{"sipData": "x"}]}, "sipData: expected a JSON object"),
+        # Every field read together still names the bad one.
+        (
+            {"extensionId": "1", "activeCalls": [{"toName": 1.5}]},
+            r"activeCalls\[0\].toName: expected a string",
+        ),
+        ({"extensionId": "1", "userStatus": True}, "presence.userStatus: expected a string"),
+        (
+            {"extensionId": "1", "activeCalls": [{"sipData": {"callId": []}}]},
+            "sipData.callId: expected a string",
+        ),
     ],
 )
 def test_malformed_presence(body: Any, message: str) -> None:
@@ -282,6 +293,38 @@ def test_malformed_telephony_session(body: Any, message: str) -> None:
     with pytest.raises(ParseError, match=message) as info:
         parse_telephony_session(body)
     assert isinstance(info.value, RingCentralError)
+
+
+class _Text(str):
+    """A str subclass, as some JSON decoders produce."""
+
+
+def test_fields_accept_numbers_str_subclasses_and_any_mapping() -> None:
+    """The fast path for plain strings keeps the tolerant one for everything else."""
+    body = MappingProxyType(
+        {
+            "telephonySessionId": _Text("s"),
+            "sessionId": 42,
+            "parties": [
+                {
+                    "id": "p",
+                    "extensionId": 101,
+                    "direction": _Text("Inbound"),
+                    "status": MappingProxyType({"code": "Answered", "reason": _Text("Why")}),
+                    "from": {"phoneNumber": 5550001, "name": None},
+                }
+            ],
+        }
+    )
+    session = parse_telephony_session(body)
+    party = session.parties[0]
+    assert (session.telephony_session_id, session.session_id) == ("s", "42")
+    assert (party.extension_id, party.direction) == ("101", "Inbound")
+    assert party.status is not None
+    assert party.status.reason == "Why"
+    assert party.from_ is not None
+    assert (party.from_.phone_number, party.from_.name) == ("5550001", None)
+    assert type(party.direction) is str
 
 
 def test_unknown_values_kept_verbatim() -> None:

@@ -20,7 +20,10 @@ How it decides (the rules the tests pin down):
    numbers them per session), so telephony alone cannot restore order across a reordering; it adds what
    presence cannot know (voicemail, the terminal reason and `missedCall`, whether a call missing from
    presence is still alive) and leads where presence is not subscribed, or for a call presence has not
-   listed within `settle_seconds`.
+   listed within `settle_seconds`. It also leads, next to presence, while it is in order: as long as
+   the extension's telephony numbering shows no gap and every update of the call arrived in order,
+   its view is the call's history, so it applies at once instead of waiting for presence to repeat
+   it (whichever source is ahead fires; the other only confirms).
 3. **Order and duplicates.** Presence notifications apply in `sequence` order per extension: one after
    a gap waits for the gap to fill, at most `settle_seconds` (then the stream moves on, newest wins,
    until the next snapshot). Sequences at or below the last applied are ignored, as are repeated
@@ -34,7 +37,9 @@ How it decides (the rules the tests pin down):
    telephony when the party is Disconnected or Gone (reason: `status.reason`, or "Gone"); presence
    when it lists the call NoCall with `terminationType` final, leaves it out of two consecutive
    detailed presence events, or leaves it out once while telephony says it ended. If only some sources
-   said so, the terminal fires `settle_seconds` after the first did (`tick` / `next_deadline`). Type:
+   said so, the terminal fires `settle_seconds` after the first did (`tick` / `next_deadline`), so a
+   lost notification of the other cannot keep a call alive. Only presence leaving a call out, while
+   telephony's latest word is that the party is on it, is no end signal (see 6). Type:
    RingCentral's `missedCall` from a terminal or voicemail party status when known, else `missed` for
    an inbound call this party never answered, else `ended`. `duration` is seconds from start to end.
    Ended calls are remembered (the last 16 per extension) so late notifications cannot revive them.
@@ -42,7 +47,10 @@ How it decides (the rules the tests pin down):
    `terminationType` intermediate hide the call without ending it (intermediate legs are not calls of
    their own), and a call missing from one presence event is only an end signal; reappearing cancels
    it. Visibility follows presence where it is subscribed (it is what RingCentral shows as the user's
-   calls), so the sensor does show the flicker.
+   calls), except that presence hiding a call (intermediate NoCall, or leaving it out) does not hide
+   it while telephony's latest word is that the party is still on it (ringing, connected, on hold,
+   parked): so the sensor does not flicker while telephony rings on. NoCall final, or telephony's
+   end, hides it at once. With presence alone the flicker shows, as RingCentral shows it.
 7. **One source is enough.** `set_monitored(..., presence=, telephony=)` says which sources are
    subscribed for which extensions. The aggregate `telephony_status` is derived from the visible calls
    with the precedence call_connected > on_hold > ringing > parked_call > no_call (the official
@@ -52,7 +60,8 @@ How it decides (the rules the tests pin down):
    presence they include and of calls whose session they include, but never regress what a push
    applied after `begin_snapshot` changed: those extensions' fields and calls keep their pushed state.
    Calls missing from the snapshot end (terminal per rule 5, with the session's reason when given)
-   unless their session says the party is alive; calls only in the snapshot appear. An extension the
+   unless their session says the party is alive (then hidden by presence as in rule 6); calls only in
+   the snapshot appear, including a live party only its session lists. An extension the
    engine knew nothing about gets a silent baseline: calls already in progress fire no start events.
 
 Limits: with telephony only, a reordering can skip a transition (never fire it backwards); after

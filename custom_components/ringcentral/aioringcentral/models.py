@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from . import filters
@@ -54,8 +55,12 @@ TERMINATION_INTERMEDIATE = "intermediate"
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 
 
+@lru_cache(maxsize=512)
 def status_key(value: str | None) -> str:
-    """A comparison key for an enum-like value: lower case without separators (`""` for `None`)."""
+    """A comparison key for an enum-like value: lower case without separators (`""` for `None`).
+
+    Cached: the same few dozen status values come in every notification.
+    """
     if value is None:
         return ""
     return _NOT_ALNUM.sub("", value.lower())
@@ -70,7 +75,13 @@ def status_is(value: str | None, *candidates: str) -> bool:
 # --- field readers -----------------------------------------------------------------------------------
 
 
+# The readers below test the common JSON types first, by exact type: `isinstance` against an ABC
+# (Mapping) or a union costs several times more, and they run for every field of every notification.
+
+
 def _mapping(raw: Any, what: str) -> Mapping[str, Any]:
+    if type(raw) is dict:
+        return raw
     if not isinstance(raw, Mapping):
         raise ParseError(f"{what}: expected a JSON object, got {type(raw).__name__}")
     return raw
@@ -85,6 +96,8 @@ def _opt_mapping(data: Mapping[str, Any], key: str, what: str) -> Mapping[str, A
 
 def _list(data: Mapping[str, Any], key: str, what: str) -> list[Any]:
     value = data.get(key)
+    if type(value) is list:
+        return value
     if value is None:
         return []
     if not isinstance(value, list):
@@ -95,10 +108,29 @@ def _list(data: Mapping[str, Any], key: str, what: str) -> list[Any]:
 def _opt_str(data: Mapping[str, Any], key: str, what: str) -> str | None:
     """A string field; numbers become strings (ids come as both)."""
     value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, str):
+    if value is None or type(value) is str:
         return value
+    return _coerce_str(value, key, what)
+
+
+_STR_OR_NONE: frozenset[type] = frozenset({str, type(None)})
+
+
+def _opt_strs(data: Mapping[str, Any], what: str, *keys: str) -> list[str | None]:
+    """`_opt_str` of several fields in one call: one check for all of them in the usual case."""
+    values = [data.get(key) for key in keys]
+    if _STR_OR_NONE.issuperset(map(type, values)):
+        return values
+    return [
+        value if value is None or type(value) is str else _coerce_str(value, key, what)
+        for key, value in zip(keys, values, strict=True)
+    ]
+
+
+def _coerce_str(value: Any, key: str, what: str) -> str:
+    """The slow path of `_opt_str`: str subclasses and integer ids."""
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     raise ParseError(f"{what}.{key}: expected a string, got {type(value).__name__}")
@@ -113,9 +145,7 @@ def _req_str(data: Mapping[str, Any], key: str, what: str) -> str:
 
 def _opt_bool(data: Mapping[str, Any], key: str, what: str) -> bool | None:
     value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool):
+    if value is None or value is True or value is False:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
@@ -124,8 +154,8 @@ def _opt_bool(data: Mapping[str, Any], key: str, what: str) -> bool | None:
 
 def _opt_int(data: Mapping[str, Any], key: str, what: str) -> int | None:
     value = data.get(key)
-    if value is None:
-        return None
+    if value is None or type(value) is int:
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().isascii():
@@ -157,6 +187,8 @@ def parse_time(value: Any, what: str = "time") -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError as err:
         raise ParseError(f"{what}: not an ISO 8601 timestamp: {value!r:.60}") from err
+    if parsed.tzinfo is UTC:
+        return parsed  # the usual `Z`: nothing to convert
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
@@ -182,12 +214,11 @@ class SipData:
     @classmethod
     def from_dict(cls, raw: Any, what: str = "sipData") -> SipData:
         data = _mapping(raw, what)
+        call_id, to_tag, from_tag, remote_uri, local_uri = _opt_strs(
+            data, what, "callId", "toTag", "fromTag", "remoteUri", "localUri"
+        )
         return cls(
-            call_id=_opt_str(data, "callId", what),
-            to_tag=_opt_str(data, "toTag", what),
-            from_tag=_opt_str(data, "fromTag", what),
-            remote_uri=_opt_str(data, "remoteUri", what),
-            local_uri=_opt_str(data, "localUri", what),
+            call_id=call_id, to_tag=to_tag, from_tag=from_tag, remote_uri=remote_uri, local_uri=local_uri
         )
 
 
@@ -219,21 +250,49 @@ class ActiveCall:
     def from_dict(cls, raw: Any, what: str = "activeCall") -> ActiveCall:
         data = _mapping(raw, what)
         sip = data.get("sipData")
+        (
+            call_id,
+            direction,
+            from_number,
+            from_legacy,
+            from_name,
+            to_number,
+            to_name,
+            status,
+            session_id,
+            tsid,
+            party_id,
+            termination,
+        ) = _opt_strs(
+            data,
+            what,
+            "id",
+            "direction",
+            "from",
+            "_from",  # GCM deliveries spell it `_from`
+            "fromName",
+            "to",
+            "toName",
+            "telephonyStatus",
+            "sessionId",
+            "telephonySessionId",
+            "partyId",
+            "terminationType",
+        )
         return cls(
-            id=_opt_str(data, "id", what),
-            direction=_opt_str(data, "direction", what),
-            # GCM deliveries spell it `_from`.
-            from_number=_opt_str(data, "from", what) or _opt_str(data, "_from", what),
-            from_name=_opt_str(data, "fromName", what),
-            to_number=_opt_str(data, "to", what),
-            to_name=_opt_str(data, "toName", what),
-            telephony_status=_opt_str(data, "telephonyStatus", what),
+            id=call_id,
+            direction=direction,
+            from_number=from_number or from_legacy,
+            from_name=from_name,
+            to_number=to_number,
+            to_name=to_name,
+            telephony_status=status,
             start_time=_opt_time(data, "startTime", what),
-            session_id=_opt_str(data, "sessionId", what),
-            telephony_session_id=_opt_str(data, "telephonySessionId", what),
-            party_id=_opt_str(data, "partyId", what),
+            session_id=session_id,
+            telephony_session_id=tsid,
+            party_id=party_id,
             queue_call=bool(_opt_bool(data, "queueCall", what)),
-            termination_type=_opt_str(data, "terminationType", what),
+            termination_type=termination,
             sip_data=None if sip is None else SipData.from_dict(sip, f"{what}.sipData"),
         )
 
@@ -277,13 +336,16 @@ class Presence:
             ActiveCall.from_dict(item, f"{what}.activeCalls[{index}]")
             for index, item in enumerate(_list(data, "activeCalls", what))
         )
+        telephony, presence, user, dnd, meeting = _opt_strs(
+            data, what, "telephonyStatus", "presenceStatus", "userStatus", "dndStatus", "meetingStatus"
+        )
         return cls(
             extension_id=ext_id,
-            telephony_status=_opt_str(data, "telephonyStatus", what),
-            presence_status=_opt_str(data, "presenceStatus", what),
-            user_status=_opt_str(data, "userStatus", what),
-            dnd_status=_opt_str(data, "dndStatus", what),
-            meeting_status=_opt_str(data, "meetingStatus", what),
+            telephony_status=telephony,
+            presence_status=presence,
+            user_status=user,
+            dnd_status=dnd,
+            meeting_status=meeting,
             sequence=_opt_int(data, "sequence", what),
             active_calls=calls,
             total_active_calls=_opt_int(data, "totalActiveCalls", what),
@@ -310,11 +372,8 @@ class PartyEndpoint:
     @classmethod
     def from_dict(cls, raw: Any, what: str = "endpoint") -> PartyEndpoint:
         data = _mapping(raw, what)
-        return cls(
-            phone_number=_opt_str(data, "phoneNumber", what),
-            name=_opt_str(data, "name", what),
-            extension_id=_opt_str(data, "extensionId", what),
-        )
+        phone_number, name, extension_id = _opt_strs(data, what, "phoneNumber", "name", "extensionId")
+        return cls(phone_number=phone_number, name=name, extension_id=extension_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,13 +397,17 @@ class PartyStatus:
         data = _mapping(raw, what)
         peer = _opt_mapping(data, "peerId", what) or {}
         park_data = data.get("parkData")
+        reason, description = _opt_strs(data, what, "reason", "description")
+        peer_session, peer_tsid, peer_party = _opt_strs(
+            peer, f"{what}.peerId", "sessionId", "telephonySessionId", "partyId"
+        )
         return cls(
             code=_req_str(data, "code", what),
-            reason=_opt_str(data, "reason", what),
-            description=_opt_str(data, "description", what),
-            peer_session_id=_opt_str(peer, "sessionId", f"{what}.peerId"),
-            peer_telephony_session_id=_opt_str(peer, "telephonySessionId", f"{what}.peerId"),
-            peer_party_id=_opt_str(peer, "partyId", f"{what}.peerId"),
+            reason=reason,
+            description=description,
+            peer_session_id=peer_session,
+            peer_telephony_session_id=peer_tsid,
+            peer_party_id=peer_party,
             park_id=park_id or (park_data if isinstance(park_data, str) and park_data else None),
         )
 
@@ -375,11 +438,12 @@ class Party:
         to = data.get("to")
         # The deprecated `owner` object carries the extension when `extensionId` is absent.
         owner = _opt_mapping(data, "owner", what) or {}
+        account_id, extension_id, direction = _opt_strs(data, what, "accountId", "extensionId", "direction")
         return cls(
             id=_req_str(data, "id", what),
-            account_id=_opt_str(data, "accountId", what) or _opt_str(owner, "accountId", what),
-            extension_id=_opt_str(data, "extensionId", what) or _opt_str(owner, "extensionId", what),
-            direction=_opt_str(data, "direction", what),
+            account_id=account_id or _opt_str(owner, "accountId", what),
+            extension_id=extension_id or _opt_str(owner, "extensionId", what),
+            direction=direction,
             from_=None if from_ is None else PartyEndpoint.from_dict(from_, f"{what}.from"),
             to=None if to is None else PartyEndpoint.from_dict(to, f"{what}.to"),
             status=(
@@ -419,19 +483,22 @@ class TelephonySessionEvent:
         if not tsid:
             raise ParseError(f"{what}: telephonySessionId missing (neither telephonySessionId nor id)")
         origin = _opt_mapping(data, "origin", what) or {}
+        session_id, server_id, account_id, extension_id = _opt_strs(
+            data, what, "sessionId", "serverId", "accountId", "extensionId"
+        )
         return cls(
             telephony_session_id=tsid,
             sequence=_opt_int(data, "sequence", what),
-            session_id=_opt_str(data, "sessionId", what),
-            server_id=_opt_str(data, "serverId", what),
+            session_id=session_id,
+            server_id=server_id,
             event_time=_opt_time(data, "eventTime", what) or _opt_time(data, "creationTime", what),
             origin_type=_opt_str(origin, "type", f"{what}.origin"),
             parties=tuple(
                 Party.from_dict(item, f"{what}.parties[{index}]")
                 for index, item in enumerate(_list(data, "parties", what))
             ),
-            account_id=_opt_str(data, "accountId", what),
-            extension_id=_opt_str(data, "extensionId", what),
+            account_id=account_id,
+            extension_id=extension_id,
         )
 
 
@@ -480,12 +547,13 @@ def parse_notification(raw: Any) -> Notification:
         data = data["pn_apns"]
     event = _req_str(data, "event", what)
     body = _mapping(data.get("body"), f"{what}.body")
+    uuid, subscription_id, owner_id = _opt_strs(data, what, "uuid", "subscriptionId", "ownerId")
     return Notification(
-        uuid=_opt_str(data, "uuid", what),
+        uuid=uuid,
         event=event,
         timestamp=_opt_time(data, "timestamp", what),
-        subscription_id=_opt_str(data, "subscriptionId", what),
-        owner_id=_opt_str(data, "ownerId", what),
+        subscription_id=subscription_id,
+        owner_id=owner_id,
         body=body,
         kind=filters.classify(event),
     )
