@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
@@ -119,9 +119,13 @@ async def async_remove_entry(hass: HomeAssistant, entry: RingCentralConfigEntry)
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: RingCentralConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Allow removing a device only when its extension is no longer monitored (stale devices)."""
-    hub = entry.runtime_data
+    """Allow removing a device only when its extension is no longer monitored (stale devices).
+
+    The account device always stays. While the entry is not loaded nothing is known to be monitored:
+    any extension device may go (the next setup recreates those that still are).
+    """
+    monitored = entry.runtime_data.extensions if entry.state is ConfigEntryState.LOADED else {}
     return not any(
-        domain == DOMAIN and (key in hub.extensions or key == hub.entry_unique_id)
+        domain == DOMAIN and (key in monitored or key == entry.unique_id)
         for domain, key in device.identifiers
     )

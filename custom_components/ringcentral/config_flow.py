@@ -217,7 +217,7 @@ class RingCentralConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for a new JWT of the same user."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"permissions": ""}
+        placeholders: dict[str, str] = {"name": entry.title, "permissions": ""}
         if user_input is not None:
             data = {**entry.data, CONF_JWT: user_input[CONF_JWT]}
             if identity := await self._async_try(data, errors, placeholders):

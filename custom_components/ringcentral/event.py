@@ -36,6 +36,10 @@ async def async_setup_entry(
 class CallEventEntity(RingCentralExtensionEntity, EventEntity):
     """Fires once per call event of the extension, in the order the hub derived them."""
 
+    # Who called whom changes with every call and is personal data: keep it out of history (the
+    # event type, session ids, direction, reason and duration are recorded).
+    _unrecorded_attributes = frozenset({"from", "from_name", "to", "to_name"})
+
     def __init__(self, hub: RingCentralHub, extension_id: str) -> None:
         super().__init__(hub, extension_id, CALL)
 

@@ -79,6 +79,10 @@ EXTENSION_REFRESH_INTERVAL = timedelta(hours=1)
 LISTENER_RESTART_DELAY = 300
 # Tokens change on every refresh (hourly); a short delay coalesces a burst into one write.
 TOKEN_SAVE_DELAY = 1.0
+# A failed resync is tried again this late: notifications may have been lost (a call that ended while
+# disconnected), so waiting for the next reconnect could leave a call showing for hours.
+RESYNC_RETRY_DELAY = 60
+RESYNC_RETRY_MAX = 900
 
 # What "every user extension" means, in RingCentral's extension list filters.
 USER_TYPES = ("User",)
@@ -88,6 +92,7 @@ ENABLED = ("Enabled",)
 TIMER_UNAVAILABLE = "unavailable"
 TIMER_RESTART = "restart"
 TIMER_TICK = "tick"
+TIMER_RESYNC = "resync"
 
 type ExtensionsListener = Callable[[list[str]], None]
 
@@ -167,6 +172,7 @@ class RingCentralHub:
         self._listeners: list[ExtensionsListener] = []
         self._timers: dict[str, CALLBACK_TYPE] = {}
         self._resync_task: asyncio.Task[None] | None = None
+        self._resync_failures = 0
         self._refresh_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._device_ids: dict[str, str] = {}
@@ -418,7 +424,8 @@ class RingCentralHub:
     # --- resync --------------------------------------------------------------------------------------
 
     @callback
-    def _async_schedule_resync(self) -> None:
+    def _async_schedule_resync(self, _now: Any = None) -> None:
+        self._cancel_timer(TIMER_RESYNC)
         if self._resync_task is not None and not self._resync_task.done():
             self._resync_task.cancel()
         self._resync_task = self.entry.async_create_background_task(
@@ -429,35 +436,54 @@ class RingCentralHub:
         try:
             await self._async_resync()
         except RingCentralError as err:
-            # Stay unavailable if we already were; the next reconnect (NEW/LOST) tries again.
-            LOGGER.warning("Could not re-read call state from RingCentral: %s", err.message)
+            # Stay unavailable if we already were. Try again soon, backing off (a reconnect also
+            # does): waiting for the next reconnect could leave a call that ended showing for hours.
+            delay = min(RESYNC_RETRY_DELAY * 2**self._resync_failures, RESYNC_RETRY_MAX)
+            self._resync_failures += 1
+            LOGGER.warning(
+                "Could not re-read call state from RingCentral: %s; retrying in %d s", err.message, delay
+            )
+            if not self._stopping:
+                self._set_timer(TIMER_RESYNC, async_call_later(self.hass, delay, self._async_schedule_resync))
             return
         finally:
             self._first_sync.set()
+        self._resync_failures = 0
         if not self._fresh:
             LOGGER.info("RingCentral call state is up to date again")
         self._fresh = True
         self._async_dispatch_all()
 
     async def _async_resync(self) -> None:
-        """Re-read presence (and the sessions of active calls) from REST as the engine's new baseline."""
+        """Re-read presence (and the sessions of active calls) from REST as the engine's new baseline.
+
+        Extensions whose presence could not be read keep their state, and the resync counts as failed
+        (so it is retried) once what was read has been applied.
+        """
         token = self.engine.begin_snapshot()
-        presences = await self._async_read_presences()
+        presences, unread = await self._async_read_presences()
         sessions = await self._async_read_sessions(presences.values())
         update = self.engine.apply_snapshot(token, presences, sessions, self._now())
         self._async_dispatch(update)
+        if unread:
+            raise RingCentralError(
+                "no presence for extension(s) "
+                + "; ".join(f"{ext_id}: {err.message}" for ext_id, err in unread.items())
+            )
 
-    async def _async_read_presences(self) -> dict[str, Presence]:
+    async def _async_read_presences(self) -> tuple[dict[str, Presence], dict[str, RingCentralError]]:
+        """Presence per monitored extension, and the error for each one that could not be read."""
         if self.monitor == MONITOR_ACCOUNT:
             everyone = await self.client.get_account_presence()
-            return {p.extension_id: p for p in everyone if p.extension_id in self.extensions}
+            return {p.extension_id: p for p in everyone if p.extension_id in self.extensions}, {}
         presences: dict[str, Presence] = {}
+        unread: dict[str, RingCentralError] = {}
         for ext_id, result in (await self.client.get_presences(list(self.extensions))).items():
             if isinstance(result, Presence):
                 presences[ext_id] = result
             else:
-                LOGGER.debug("No presence for extension %s: %s", ext_id, result.message)
-        return presences
+                unread[ext_id] = result
+        return presences, unread
 
     async def _async_read_sessions(
         self, presences: Iterable[Presence]

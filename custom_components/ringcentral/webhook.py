@@ -161,7 +161,7 @@ class HomeAssistantWebhookTransport:
         )
         if self._stopping:
             return
-        self._transport = WebhookTransport(
+        transport = self._transport = WebhookTransport(
             self._client,
             self._filters,
             self._listener,
@@ -169,12 +169,18 @@ class HomeAssistantWebhookTransport:
             verification_token=token,
             **self._tuning,
         )
+
+        async def _async_handle(hass: HomeAssistant, webhook_id: str, request: web.Request) -> web.Response:
+            """One request to the webhook, answered as the library decides (handshake, 200, 401, 400)."""
+            status, headers = await transport.handle_delivery(request.headers, await request.read())
+            return web.Response(status=status, headers=headers)
+
         webhook.async_register(
             self._hass,
             DOMAIN,
             WEBHOOK_NAME,
             webhook_id,
-            self._async_handle,
+            _async_handle,
             local_only=False,
             allowed_methods=["POST"],
         )
@@ -196,11 +202,3 @@ class HomeAssistantWebhookTransport:
         if self._webhook_id is not None:
             webhook.async_unregister(self._hass, self._webhook_id)
             self._webhook_id = None
-
-    async def _async_handle(self, hass: HomeAssistant, webhook_id: str, request: web.Request) -> web.Response:
-        """One request to the webhook, answered as the library decides (handshake, 200, 401, 400)."""
-        transport = self._transport
-        if transport is None:  # pragma: no cover - registered only after the transport exists
-            return web.Response(status=503)
-        status, headers = await transport.handle_delivery(request.headers, await request.read())
-        return web.Response(status=status, headers=headers)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,38 @@ from rcsim import SimConfig, Simulator
 
 # Simulated seconds per real second: scenario steps (seconds apart) pass in milliseconds.
 TIME_SCALE = 200.0
+
+
+class DeprecationReports(logging.Handler):
+    """Collects Home Assistant's reports of deprecated or incorrect use by this integration.
+
+    HA does not raise Python warnings for these: `helpers.frame.report_usage` logs "Detected that
+    custom integration 'ringcentral' …" and `helpers.deprecation` logs "The deprecated … was used
+    from ringcentral". Both become test failures through the autouse fixture below.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        ours = f"integration '{DOMAIN}'" in message or f"from {DOMAIN}" in message
+        if ours and ("Detected that" in message or "The deprecated" in message):
+            self.found.append(message)
+
+
+@pytest.fixture(autouse=True)
+def fail_on_deprecations() -> Iterator[DeprecationReports]:
+    """Fail the test when HA reported deprecated or incorrect use by this integration during it."""
+    reports = DeprecationReports()
+    root = logging.getLogger()
+    root.addHandler(reports)
+    try:
+        yield reports
+    finally:
+        root.removeHandler(reports)
+    assert not reports.found, "Home Assistant reported deprecated use:\n" + "\n".join(reports.found)
 
 
 @pytest.fixture

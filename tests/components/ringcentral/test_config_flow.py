@@ -166,6 +166,7 @@ async def test_reauth_same_user(hass: HomeAssistant, sim: Simulator, mock_setup_
 
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"] == {"name": entry.title, "permissions": ""}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_JWT: "bad"})
     assert result["errors"] == {"base": "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_JWT: admin.jwt})

@@ -1,0 +1,136 @@
+"""Paths the scenario tests rarely take: failed resyncs, device removal while not loaded, status words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.ringcentral import hub
+from custom_components.ringcentral.const import DOMAIN
+from custom_components.ringcentral.views import call_status
+from rcsim import Simulator
+from rcsim.faults import HttpFault
+
+from .conftest import make_entry, setup_entry, wait_for
+from .recorder import entity_id
+
+
+def _fault(sim: Simulator, path: str, status: int = 400) -> HttpFault:
+    fault = HttpFault(path=re.compile(path), status=status, method="GET", remaining=1)
+    sim.state.faults.http.append(fault)
+    return fault
+
+
+async def _connected_call(hass: HomeAssistant, sim: Simulator, extension_id: str) -> str:
+    sensor = entity_id(hass, "sensor", f"{extension_id}_call_status")
+    tsid = sim.state.calls.start("inbound_answered", extension_id, step=True)
+    sim.state.calls.step(tsid)
+    sim.state.calls.step(tsid)
+    await wait_for(hass, lambda: hass.states.get(sensor).state == "call_connected")
+    return tsid
+
+
+async def test_failed_resync_is_retried(
+    hass: HomeAssistant, sim: Simulator, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call that ended while notifications were lost, and a resync that failed: the resync is
+    tried again (without waiting for another reconnect) and the call ends in HA."""
+    monkeypatch.setattr(hub, "RESYNC_RETRY_DELAY", 0.05)  # real seconds; production waits a minute
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    await wait_for(hass, lambda: entry.runtime_data.connected)
+    me = entry.data["extension_id"]
+    sensor = entity_id(hass, "sensor", f"{me}_call_status")
+    tsid = await _connected_call(hass, sim, me)
+
+    fault = _fault(sim, r"/presence")
+    sim.state.faults.fail_recoveries = 1
+    sim.state.ws.drop_all()
+    sim.state.calls.step(tsid)  # hung up while away: this notification is lost
+    await wait_for(hass, lambda: "Could not re-read call state" in caplog.text)
+    assert fault.remaining == 0
+    assert hass.states.get(sensor).state == "call_connected"  # nothing newer is known yet
+    assert entry.runtime_data.is_available(me)
+
+    await wait_for(hass, lambda: hass.states.get(sensor).state == "no_call")  # retried, not reconnected
+    assert hass.states.get(sensor).attributes["active_calls"] == []
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_unreadable_session_leaves_presence_in_charge(hass: HomeAssistant, sim: Simulator) -> None:
+    """A resync that cannot read an active call's telephony session still applies presence."""
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    await wait_for(hass, lambda: entry.runtime_data.connected)
+    me = entry.data["extension_id"]
+    sensor = entity_id(hass, "sensor", f"{me}_call_status")
+    tsid = await _connected_call(hass, sim, me)
+
+    fault = _fault(sim, r"/telephony/sessions/")
+    sim.state.faults.fail_recoveries = 1
+    sim.state.ws.drop_all()
+    await wait_for(hass, lambda: fault.remaining == 0 and entry.runtime_data.connected)
+    await hass.async_block_till_done()
+    state = hass.states.get(sensor)
+    assert state.state == "call_connected"
+    assert [call["telephony_session_id"] for call in state.attributes["active_calls"]] == [tsid]
+
+    sim.state.calls.step(tsid)
+    await wait_for(hass, lambda: hass.states.get(sensor).state == "no_call")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_devices_of_an_unloaded_entry(
+    hass: HomeAssistant, sim: Simulator, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Not loaded, nothing is known to be monitored: extension devices may go, the account stays."""
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    dev_reg = dr.async_get(hass)
+    extension = dev_reg.async_get_device(identifiers={(DOMAIN, entry.data["extension_id"])})
+    account = dev_reg.async_get_device(identifiers={(DOMAIN, str(entry.unique_id))})
+    assert extension is not None
+    assert account is not None
+
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    response = await client.remove_device(account.id, entry.entry_id)
+    assert not response["success"]
+    response = await client.remove_device(extension.id, entry.entry_id)
+    assert response["success"]
+    assert dev_reg.async_get(extension.id) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("CallConnected", "call_connected"),
+        ("Hold", "on_hold"),
+        ("OnHold", "on_hold"),
+        ("ParkedCall", "parked_call"),
+        ("VoiceMail", None),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_call_status_vocabulary(value: str | None, expected: str | None) -> None:
+    assert call_status(value) == expected
+
+
+def test_caller_details_are_not_recorded() -> None:
+    """Who called whom (phone numbers, names) is personal data: excluded from history on both the
+    sensor (`active_calls`) and the event entity; the event type and ids stay recorded."""
+    from custom_components.ringcentral.event import CallEventEntity
+    from custom_components.ringcentral.sensor import CallStatusSensor
+
+    assert CallStatusSensor._unrecorded_attributes == {"active_calls"}
+    assert {"from", "from_name", "to", "to_name"} <= CallEventEntity._unrecorded_attributes
+    assert not {"event_type", "telephony_session_id", "duration"} & CallEventEntity._unrecorded_attributes
