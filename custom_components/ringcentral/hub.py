@@ -98,7 +98,8 @@ type ExtensionsListener = Callable[[list[str]], None]
 
 
 class TokenStore:
-    """Persisted OAuth tokens of one entry, valid only for the credentials they were issued for."""
+    """Persisted OAuth tokens of one entry, valid only for the credentials they were issued for, and
+    the telephony sessions the entry tracked when it stopped (read again by the first resync)."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str, credentials_id: str) -> None:
         self._store: Store[dict[str, Any]] = Store(
@@ -106,10 +107,14 @@ class TokenStore:
         )
         self._credentials_id = credentials_id
         self._tokens: TokenSet | None = None
+        self.sessions: set[str] = set()
 
     async def async_load(self) -> TokenSet | None:
-        """Tokens saved for the current credentials, if any."""
+        """Tokens saved for the current credentials, if any (and the saved `sessions`)."""
         data = await self._store.async_load()
+        saved = data.get("sessions") if data else None
+        if isinstance(saved, list):
+            self.sessions = {tsid for tsid in saved if isinstance(tsid, str) and tsid}
         if not data or data.get(CONF_CREDENTIALS_ID) != self._credentials_id or not data.get("tokens"):
             return None
         try:
@@ -136,6 +141,7 @@ class TokenStore:
         return {
             CONF_CREDENTIALS_ID: self._credentials_id,
             "tokens": None if self._tokens is None else self._tokens.as_dict(),
+            "sessions": sorted(self.sessions),
         }
 
 
@@ -179,6 +185,9 @@ class RingCentralHub:
         self._tick_at: datetime | None = None
         # Set once the first snapshot was applied (or could not be): setup waits for it.
         self._first_sync = asyncio.Event()
+        # Calls tracked before a restart: presence may hide one that is still alive (the flicker),
+        # so the first snapshot reads their sessions and baselines them (no second start event).
+        self._restored_sessions = set(token_store.sessions)
 
     # --- identity ------------------------------------------------------------------------------------
 
@@ -276,6 +285,7 @@ class RingCentralHub:
             self._cancel_timer(name)
         if self._transport is not None:
             await self._transport.stop()
+        self.token_store.sessions = self.engine.tracked_sessions() | self._restored_sessions
         await self.token_store.async_flush()
 
     @callback
@@ -455,7 +465,8 @@ class RingCentralHub:
         self._async_dispatch_all()
 
     async def _async_resync(self) -> None:
-        """Re-read presence (and the sessions of active calls) from REST as the engine's new baseline.
+        """Re-read presence (and the sessions of active and tracked calls) from REST as the engine's
+        new baseline.
 
         Extensions whose presence could not be read keep their state, and the resync counts as failed
         (so it is retried) once what was read has been applied.
@@ -465,6 +476,7 @@ class RingCentralHub:
         sessions = await self._async_read_sessions(presences.values())
         update = self.engine.apply_snapshot(token, presences, sessions, self._now())
         self._async_dispatch(update)
+        self._restored_sessions.difference_update(sessions)
         if unread:
             raise RingCentralError(
                 "no presence for extension(s) "
@@ -488,15 +500,16 @@ class RingCentralHub:
     async def _async_read_sessions(
         self, presences: Iterable[Presence]
     ) -> dict[str, TelephonySessionEvent | None]:
-        """Sessions of the calls presence lists (None: the session is gone; left out: not readable)."""
-        tsids = sorted(
-            {
-                call.telephony_session_id
-                for presence in presences
-                for call in presence.active_calls
-                if call.telephony_session_id
-            }
-        )
+        """Sessions of the calls presence lists and of every call the engine tracks (None: the
+        session is gone; left out: not readable). Presence leaves out or hides calls that are still
+        alive (the flicker): without their session the snapshot would end them."""
+        listed = {
+            call.telephony_session_id
+            for presence in presences
+            for call in presence.active_calls
+            if call.telephony_session_id
+        }
+        tsids = sorted(listed | self.engine.tracked_sessions() | self._restored_sessions)
         sessions: dict[str, TelephonySessionEvent | None] = {}
         for tsid in tsids:
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from custom_components.ringcentral.aioringcentral.errors import (
     MissingPermissionsError,
 )
 from rcsim import Simulator
+from rcsim.faults import HttpFault
 
 from .conftest import ClientFactory
 
@@ -285,3 +287,36 @@ def test_token_set_round_trips_and_hides_secrets() -> None:
 
     assert TokenSet.from_dict(json.loads(json.dumps(tokens.as_dict()))) == tokens
     assert "secret" not in repr(tokens)
+
+
+async def test_401_on_a_just_renewed_token_logs_in_again(sim: Simulator, make_client: ClientFactory) -> None:
+    """The renewed token is refused too (the session was revoked again right after it was issued):
+    the client checks the JWT with a login and carries on, it does not call the credentials bad."""
+    client = make_client(sim)
+    await client.login()
+    sim.state.faults.http.append(
+        HttpFault(path=re.compile(r"/restapi/v1\.0/account/~$"), status=401, remaining=2)
+    )
+
+    info = await client.get_account_info()
+
+    assert info.id == sim.state.account.id
+    assert auth_actions(sim) == ["jwt-bearer", "refresh_token", "jwt-bearer"]
+    await client.close(revoke=False)
+
+
+async def test_401_on_a_just_renewed_token_then_a_refused_jwt_is_a_credentials_error(
+    sim: Simulator, make_client: ClientFactory
+) -> None:
+    client = make_client(sim)
+    await client.login()
+    sim.state.faults.http.append(
+        HttpFault(path=re.compile(r"/restapi/v1\.0/account/~$"), status=401, remaining=2)
+    )
+    admin = sim.state.account.extensions[client.owner_id or ""]
+    admin.jwt = "sim-jwt-rotated"
+
+    with pytest.raises(InvalidCredentialsError):
+        await client.get_account_info()
+
+    assert client.tokens is None

@@ -20,6 +20,7 @@ from custom_components.ringcentral.aioringcentral.errors import (
     ParseError,
     RateLimitedError,
     RingCentralError,
+    TemporarilyUnavailableError,
 )
 from custom_components.ringcentral.aioringcentral.models import parse_presence, parse_time
 from custom_components.ringcentral.aioringcentral.requester import (
@@ -124,14 +125,18 @@ def test_malformed_token_answers(body: dict[str, Any], message: str) -> None:
 # --- REST ----------------------------------------------------------------------------------------------
 
 
-async def test_a_second_401_means_the_app_or_user_was_disabled(
+async def test_fresh_tokens_refused_while_the_jwt_works_is_temporary(
     sim: Simulator, make_client: ClientFactory
 ) -> None:
+    """401 on the token, on its renewal and on a JWT login's token: the JWT still works, so it is
+    not a credentials problem (no reauth), but the request fails for now."""
     client = make_client(sim)
     await client.login()
-    _fault(sim, r"/restapi/v1\.0/account/~$", 401, count=2)
-    with pytest.raises(InvalidCredentialsError, match="freshly issued"):
+    _fault(sim, r"/restapi/v1\.0/account/~$", 401, count=3)
+    with pytest.raises(TemporarilyUnavailableError, match="just issued") as raised:
         await client.get_account_info()
+    assert not isinstance(raised.value, InvalidCredentialsError)
+    assert client.auth.logins == 2  # the first login, then the JWT check after the second 401
     await client.close()
 
 

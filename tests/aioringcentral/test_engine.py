@@ -744,6 +744,19 @@ def test_snapshot_does_not_regress_pushes_after_begin() -> None:
     assert (state.telephony_status, state.user_status) == ("call_connected", "busy")
 
 
+def test_snapshot_ends_a_call_a_push_during_it_only_left_out() -> None:
+    """The hang-up's notifications were lost; while the snapshot is read, a presence push (a user
+    status change) leaves the call out. Leaving out asserts nothing: REST presence and the 404 end it."""
+    engine = engine_for()
+    run(engine, presence(1, entry("Ringing")), telephony(1, "Proceeding"))
+    run(engine, presence(2, entry("CallConnected")), telephony(2, "Answered"), start=1)
+    token = engine.begin_snapshot()
+    run(engine, presence(4, userStatus="Busy"), start=2)  # #3 (the hang-up) was lost
+    update = engine.apply_snapshot(token, {EXT: rest_presence()}, {TSID: None}, at(3))
+    assert types(update) + types(engine.tick(at(10))) == ["ended"]
+    assert engine.state(EXT).calls == ()
+
+
 def test_snapshot_keeps_call_telephony_says_alive() -> None:
     engine = engine_for(settle=3)
     run(engine, presence(1, entry("Ringing")), telephony(1, "Proceeding"))
@@ -900,3 +913,13 @@ def test_scenario_with_lost_telephony_hang_up_settles() -> None:
     events.extend(engine.tick(deadline).events)
     assert [e.type for e in events] == ["ringing", "answered", "ended"]
     assert state_mismatches(engine, recording, "both") == []
+
+
+def test_tracked_sessions_include_calls_presence_hides() -> None:
+    engine = engine_for()
+    run(engine, presence(1, entry("Ringing"), entry("Ringing", tsid="s-2")), telephony(1, "Proceeding"))
+    run(engine, presence(2, entry("NoCall", terminationType="intermediate"), entry("Ringing", tsid="s-2")))
+    assert [c.telephony_session_id for c in engine.state(EXT).calls] == [TSID, "s-2"]
+    assert engine.tracked_sessions() == {TSID, "s-2"}
+    run(engine, presence(3), telephony(2, "Disconnected"), start=1)
+    assert engine.tracked_sessions() == {"s-2"}

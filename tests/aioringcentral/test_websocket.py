@@ -166,6 +166,49 @@ async def test_failed_recovery_resubscribes_and_asks_for_resync(
     assert [s["id"] for s in server_subscriptions(ws_sim, active_only=True)] == [transport.subscription.id]
 
 
+async def test_drop_while_resubscribing_after_a_failed_recovery_still_reports_the_loss(
+    ws_sim: Simulator,
+    make_client: ClientFactory,
+    run_transport: TransportRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The re-subscription after a failed recovery is answered on a socket that is gone: the new
+    session is recovered next, but it never carried an announced subscription, so it is LOST (the
+    listener resyncs) and notifications flow on a subscription the transport knows."""
+    ext_id = next(iter(ws_sim.state.account.extensions))
+    manager = ws_sim.state.subscriptions
+    handle_request = manager.handle_request
+    armed = [True]
+
+    async def drop_after_subscribing(method: str, path: str, body: Any, session: Any, **kwargs: Any) -> Any:
+        reply = await handle_request(method, path, body, session, **kwargs)
+        if method == "POST" and armed and ws_sim.state.faults.fail_recoveries == 0:
+            armed.clear()
+            ws_sim.state.ws.drop_all()
+        return reply
+
+    recorder = Recorder()
+    transport = run_transport(make_client(ws_sim), [filters.extension_presence()], recorder)
+    await ready(transport, recorder)
+    old = transport.subscription
+    assert old is not None
+    monkeypatch.setattr(manager, "handle_request", drop_after_subscribing)
+    ws_sim.state.faults.fail_recoveries = 1
+
+    ws_sim.state.ws.drop_all()
+    await ready(transport, recorder, count=2)
+    publish_presence(ws_sim, ext_id, [7])
+    await wait_for(lambda: len(recorder.notifications) == 1)
+
+    assert not armed  # the drop happened while subscribing
+    assert recorder.connected == [NEW, LOST]
+    assert transport.stats.recoveries_failed == 1
+    assert transport.stats.recoveries_ok == 1  # the half-subscribed session was recovered
+    assert transport.subscription is not None
+    assert transport.subscription.id != old.id
+    assert recorder.notifications[0]["subscriptionId"] == transport.subscription.id
+
+
 async def test_too_late_for_recovery_resubscribes(
     make_sim: SimFactory, make_client: ClientFactory, run_transport: TransportRunner
 ) -> None:

@@ -25,7 +25,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 import custom_components.ringcentral as integration
 from custom_components.ringcentral.aioringcentral import filters
 from custom_components.ringcentral.aioringcentral.engine import CallStateEngine
-from custom_components.ringcentral.aioringcentral.errors import InvalidCredentialsError
 from custom_components.ringcentral.aioringcentral.models import (
     SubscriptionInfo,
     parse_presence,
@@ -115,12 +114,6 @@ async def setup_own_entry(
     return entry, me
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidCredentialsError,
-    reason="rest.py: a 401 on the token just issued by a successful JWT login is taken as 'app or user "
-    "disabled' (InvalidCredentialsError, i.e. reauth) although the JWT still works",
-)
 async def test_revocation_racing_the_relogin_does_not_demand_new_credentials(sim: Simulator) -> None:
     """Tokens revoked again right after the client logged back in: the JWT is still valid, so the
     client must log in once more instead of reporting the credentials as refused."""
@@ -188,12 +181,6 @@ async def test_failed_resync_is_retried_without_a_reconnect(
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hub.py: a resync reads telephony sessions only for calls REST presence lists, so a ringing "
-    "call hidden by the presence flicker is ended (a false `missed`) and ignored for the rest of its life",
-)
 async def test_resync_during_the_flicker_keeps_the_ringing_call(
     hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -234,12 +221,6 @@ async def test_resync_during_the_flicker_keeps_the_ringing_call(
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a call hidden by the presence flicker while Home Assistant restarts is missing from the "
-    "restarted hub's baseline, so when it shows again it is announced again (`ringing` twice)",
-)
 async def test_restart_during_the_flicker_does_not_announce_the_call_again(
     hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -292,12 +273,6 @@ class ContinuityRecorder:
         """Nor subscriptions."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="websocket.py: after a failed recovery, if the connection drops before the new subscription "
-    "is announced, the next recovery (of the new session) reports KEPT: the loss is never reported",
-)
 async def test_failed_recovery_then_drop_while_subscribing_reports_lost(
     sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -341,13 +316,6 @@ async def test_failed_recovery_then_drop_while_subscribing_reports_lost(
             await client.close(revoke=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine.py: a presence push that leaves a call out while a snapshot is read marks the call "
-    "as updated after the snapshot began, so apply_snapshot skips it although REST presence and the "
-    "session (404) both say it is over; it then stays connected for good",
-)
 def test_snapshot_ends_a_call_that_a_concurrent_push_left_out() -> None:
     """The call's hang-up notifications are lost; a resync starts; meanwhile a presence push (a user
     status change) arrives without the call. The snapshot must end the call."""

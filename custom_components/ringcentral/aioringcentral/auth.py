@@ -157,13 +157,15 @@ class Auth:
                 tokens = await self._renew(tokens)
             return tokens.access_token
 
-    async def token_rejected(self, token: str) -> str:
+    async def token_rejected(self, token: str, *, login: bool = False) -> str:
         """RingCentral answered 401 to `token` (expired early, revoked, or a sixth session pushed
-        this one out): renew once, however many requests saw the 401, and return the new token."""
+        this one out): renew once, however many requests saw the 401, and return the new token.
+        With `login`, renew by a JWT login (no refresh): the check that the credentials still work,
+        for a token that was itself just issued."""
         async with self._lock:
             tokens = self._tokens
             if tokens is None or tokens.access_token == token:
-                tokens = await self._renew(tokens)
+                tokens = await (self._login() if login else self._renew(tokens))
             return tokens.access_token
 
     async def login(self) -> TokenSet:

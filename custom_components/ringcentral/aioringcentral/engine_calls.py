@@ -190,6 +190,7 @@ class TrackedCall:
         "from_name",
         "from_number",
         "key",
+        "omitted_op",
         "order",
         "p_absent",
         "p_final",
@@ -259,7 +260,10 @@ class TrackedCall:
         self.vm_pending = False
         self.vm_emitted = False
         self.end_signal_at: datetime | None = None
+        # The engine operation that last said something about the call (`updated_op`), and the last
+        # presence that merely left it out (`omitted_op`): snapshots never regress past the former.
         self.updated_op = 0
+        self.omitted_op = 0
 
     @property
     def inbound(self) -> bool:

@@ -2,8 +2,10 @@
 
 Every request goes through the shared `RateLimiter` (its usage-plan group is known from the path),
 carries a token from `Auth`, and is retried on 5xx, timeouts and network errors. A 401 renews the
-token once (refresh, else JWT login) and repeats the request; a second 401 means the credentials
-no longer work (`InvalidCredentialsError`). Other errors map to the `errors` hierarchy.
+token (refresh, else JWT login) and repeats the request; a 401 on that fresh token (the session can
+be revoked again right after it was opened) logs in with the JWT once more. Only a refused JWT means
+the credentials no longer work (`InvalidCredentialsError`); a third 401 is `TemporarilyUnavailableError`.
+Other errors map to the `errors` hierarchy.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ import aiohttp
 
 from .auth import Auth, TokenCallback, TokenSet
 from .batch import BATCH_JSON, parse_batch
-from .errors import ApiError, InvalidCredentialsError, ParseError, RingCentralError
+from .errors import (
+    ApiError,
+    InvalidCredentialsError,
+    ParseError,
+    RingCentralError,
+    TemporarilyUnavailableError,
+)
 from .models import (
     AccountInfo,
     ExtensionInfo,
@@ -45,6 +53,8 @@ SUBSCRIPTION: Final = API + "/subscription"
 WSTOKEN_PATH: Final = "/restapi/oauth/wstoken"
 PRESENCE_BATCH: Final = 30  # RingCentral's maximum resources per batch request
 MAX_PER_PAGE: Final = 1000
+# Sends of one request when RingCentral answers 401: the token as is, renewed, then after a JWT login.
+_AUTH_ATTEMPTS: Final = 3
 _DETAILED: Final = {"detailedTelephonyState": "true", "sipData": "true"}
 # Ids go into paths: RingCentral ids are digits, `~` means "me"; reject anything else clearly.
 _ID: Final = re.compile(r"^[A-Za-z0-9~._!-][A-Za-z0-9~._!=-]*$")
@@ -339,22 +349,24 @@ class RingCentralClient:
             sent.append(token)
             return token
 
-        for attempt in (1, 2):
+        for attempt in range(1, _AUTH_ATTEMPTS + 1):
             response = await self.requester.request(
                 method, path, params=params, json_body=json_body, headers=headers, bearer=bearer, group=group
             )
             if response.status in ok:
                 return response
-            if response.status == 401 and attempt == 1 and sent:
+            if response.status != 401:
+                raise error_from_response(response, f"{method} {path}")
+            if attempt < _AUTH_ATTEMPTS and sent:
+                # A second 401 was on a token issued moments ago: the session may have been revoked
+                # again in between, so log in with the JWT. Only the JWT refused means bad credentials
+                # (`InvalidCredentialsError` from the login).
                 _LOGGER.debug("%s %s: access token refused, renewing it", method, path)
-                await self.auth.token_rejected(sent[-1])
-                continue
-            if response.status == 401:
-                raise InvalidCredentialsError(
-                    "RingCentral refused a freshly issued access token: the app or user was disabled"
-                )
-            raise error_from_response(response, f"{method} {path}")
-        raise AssertionError("unreachable")  # pragma: no cover
+                await self.auth.token_rejected(sent[-1], login=attempt > 1)
+        raise TemporarilyUnavailableError(
+            f"{method} {path}: RingCentral refused access tokens it had just issued (HTTP 401); "
+            "the JWT login still works, so trying again later"
+        )
 
     async def _all_pages(self, path: str, params: Mapping[str, str], per_page: int) -> list[Any]:
         """`records` of every page, following RingCentral's `navigation.nextPage`."""

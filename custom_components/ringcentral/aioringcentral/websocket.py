@@ -19,6 +19,8 @@ Decisions (where RingCentral's documentation leaves room):
   subscription are delivered.
 - After a new subscription the listener hears `on_subscription`, then `on_connected(NEW|LOST)`,
   then notifications: anything that arrived while subscribing is held until after the resync signal.
+  Only a session that carried an announced subscription can be KEPT: a loss stays pending until the
+  listener has heard it, even when the connection drops again while subscribing.
 - `run()` raises what retrying cannot fix (credentials, permissions, a refused subscription);
   everything else is retried forever.
 - Timing (`heartbeat_*`, `backoff_*`, `healthy_after`) uses the client's clock and sleep, as
@@ -326,6 +328,10 @@ class WebSocketTransport:
             if kept:
                 self._announce(Continuity.KEPT)
             else:
+                # The old subscription died with its session. Forget it before subscribing: if this
+                # connection drops before the new one is announced, recovering this session must
+                # not count as KEPT, or the loss would never reach the listener.
+                self.subscription = None
                 info = await self._subscribe(ws)
                 self.subscription = info
                 self.stats.subscriptions_created += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
@@ -12,7 +13,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.ringcentral import hub
-from custom_components.ringcentral.const import DOMAIN
+from custom_components.ringcentral.const import DOMAIN, EVENT_RINGCENTRAL
 from custom_components.ringcentral.views import call_status
 from rcsim import Simulator
 from rcsim.faults import HttpFault
@@ -49,12 +50,13 @@ async def test_failed_resync_is_retried(
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
     tsid = await _connected_call(hass, sim, me)
 
-    fault = _fault(sim, r"/presence")
+    # Neither the presence nor the call's session (the resync reads those of tracked calls) can be read.
+    faults = [_fault(sim, r"/presence"), _fault(sim, r"/telephony/sessions/")]
     sim.state.faults.fail_recoveries = 1
     sim.state.ws.drop_all()
     sim.state.calls.step(tsid)  # hung up while away: this notification is lost
     await wait_for(hass, lambda: "Could not re-read call state" in caplog.text)
-    assert fault.remaining == 0
+    assert [fault.remaining for fault in faults] == [0, 0]
     assert hass.states.get(sensor).state == "call_connected"  # nothing newer is known yet
     assert entry.runtime_data.is_available(me)
 
@@ -134,3 +136,58 @@ def test_caller_details_are_not_recorded() -> None:
     assert CallStatusSensor._unrecorded_attributes == {"active_calls"}
     assert {"from", "from_name", "to", "to_name"} <= CallEventEntity._unrecorded_attributes
     assert not {"event_type", "telephony_session_id", "duration"} & CallEventEntity._unrecorded_attributes
+
+
+def _session_reads(sim: Simulator, tsid: str) -> int:
+    return sum(
+        1
+        for e in sim.state.log
+        if e["kind"] == "request" and str(e.get("path", "")).endswith(f"/telephony/sessions/{tsid}")
+    )
+
+
+async def test_a_call_hidden_by_the_flicker_survives_a_restart(
+    hass: HomeAssistant, sim: Simulator, hass_storage: dict[str, Any]
+) -> None:
+    """Presence hides the ringing call (the flicker) while HA restarts: the calls tracked at stop are
+    stored, and the first resync after the restart reads their sessions, so the call is part of the
+    new baseline (shown as ringing, and not announced again when presence shows it)."""
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    await wait_for(hass, lambda: entry.runtime_data.connected)
+    me = entry.data["extension_id"]
+    sensor = entity_id(hass, "sensor", f"{me}_call_status")
+    types: list[str] = []
+    hass.bus.async_listen(EVENT_RINGCENTRAL, lambda event: types.append(event.data["type"]))
+    tsid = sim.state.calls.start("inbound_flicker", me, step=True)
+    sim.state.calls.step(tsid)  # ringing
+    await wait_for(hass, lambda: hass.states.get(sensor).state == "ringing")
+    sim.state.calls.step(tsid)  # presence shows NoCall (intermediate); REST presence leaves it out
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]["sessions"] == [tsid]
+    reads = _session_reads(sim, tsid)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_for(hass, lambda: entry.runtime_data.connected and _session_reads(sim, tsid) > reads)
+    await wait_for(hass, lambda: hass.states.get(sensor).state == "ringing")
+
+    sim.state.calls.step(tsid)  # presence shows it ringing again
+    sim.state.calls.step(tsid)  # answered
+    await wait_for(hass, lambda: hass.states.get(sensor).state == "call_connected")
+    assert types == ["ringing", "answered"]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_unreadable_stored_sessions_are_ignored(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    hass_storage[f"{DOMAIN}.e1"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.e1",
+        "data": {"credentials_id": "c", "tokens": None, "sessions": ["s-1", 5, "", None]},
+    }
+    store = hub.TokenStore(hass, "e1", "c")
+    assert await store.async_load() is None
+    assert store.sessions == {"s-1"}
