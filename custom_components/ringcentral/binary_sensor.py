@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import RingCentralConfigEntry
-from .entity import RingCentralAccountEntity, RingCentralExtensionEntity
+from .entity import RingCentralAccountEntity, RingCentralExtensionEntity, async_add_extension_entities
 from .hub import RingCentralHub
 from .views import ExtensionView
 
@@ -33,15 +33,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the account's connectivity sensor and an on_call sensor per monitored extension."""
-    hub = entry.runtime_data
-
-    @callback
-    def _add(extension_ids: list[str]) -> None:
-        async_add_entities(OnCallBinarySensor(hub, ext_id) for ext_id in extension_ids)
-
-    async_add_entities([ConnectedBinarySensor(hub)])
-    _add(hub.extension_ids)
-    entry.async_on_unload(hub.async_add_extensions_listener(_add))
+    async_add_entities([ConnectedBinarySensor(entry.runtime_data)])
+    async_add_extension_entities(entry, async_add_entities, OnCallBinarySensor)
 
 
 class OnCallBinarySensor(RingCentralExtensionEntity, BinarySensorEntity):

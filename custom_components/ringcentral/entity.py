@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
@@ -11,8 +12,28 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from .const import account_signal, extension_signal
 
 if TYPE_CHECKING:
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from . import RingCentralConfigEntry
     from .hub import RingCentralHub
     from .views import ExtensionUpdate, ExtensionView
+
+
+@callback
+def async_add_extension_entities(
+    entry: RingCentralConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    factory: Callable[[RingCentralHub, str], Entity],
+) -> None:
+    """Add `factory(hub, extension_id)` for every monitored extension, now and as extensions appear."""
+    hub = entry.runtime_data
+
+    @callback
+    def _add(extension_ids: list[str]) -> None:
+        async_add_entities(factory(hub, ext_id) for ext_id in extension_ids)
+
+    _add(hub.extension_ids)
+    entry.async_on_unload(hub.async_add_extensions_listener(_add))
 
 
 class RingCentralExtensionEntity(Entity):

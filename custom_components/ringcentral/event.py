@@ -8,7 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import RingCentralConfigEntry
 from .const import EVENT_TYPES
-from .entity import RingCentralExtensionEntity
+from .entity import RingCentralExtensionEntity, async_add_extension_entities
 from .hub import RingCentralHub
 from .views import ExtensionUpdate, ExtensionView
 
@@ -23,14 +23,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a call event entity for every monitored extension, now and as extensions appear."""
-    hub = entry.runtime_data
-
-    @callback
-    def _add(extension_ids: list[str]) -> None:
-        async_add_entities(CallEventEntity(hub, ext_id) for ext_id in extension_ids)
-
-    _add(hub.extension_ids)
-    entry.async_on_unload(hub.async_add_extensions_listener(_add))
+    async_add_extension_entities(entry, async_add_entities, CallEventEntity)
 
 
 class CallEventEntity(RingCentralExtensionEntity, EventEntity):
