@@ -19,4 +19,7 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     Only tests that use `hass` get it, so simulator and library tests do not start Home Assistant.
     """
     if "hass" in request.fixturenames:
+        if "recorder_mock" in request.fixturenames:
+            # The recorder must be set up before Home Assistant starts (phacc checks the order).
+            request.getfixturevalue("recorder_mock")
         request.getfixturevalue("enable_custom_integrations")

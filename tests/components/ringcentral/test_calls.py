@@ -267,15 +267,4 @@ async def test_call_attributes_step_by_step(hass: HomeAssistant, sim: Simulator)
     assert ended.attributes["event_type"] == "ended"
     assert ended.attributes["duration"] is not None
     assert ended.attributes["duration"] >= 0
-    assert assert_not_recorded(hass, sensor)
     assert await hass.config_entries.async_unload(entry.entry_id)
-
-
-def assert_not_recorded(hass: HomeAssistant, sensor: str) -> bool:
-    """`active_calls` is marked for exclusion from the recorder (personal data that changes often)."""
-    from homeassistant.helpers.entity_component import DATA_INSTANCES
-
-    component = hass.data[DATA_INSTANCES]["sensor"]
-    entity = component.get_entity(sensor)
-    assert entity is not None
-    return "active_calls" in entity._unrecorded_attributes
