@@ -178,6 +178,7 @@ class RingCentralHub:
         self._listeners: list[ExtensionsListener] = []
         self._timers: dict[str, CALLBACK_TYPE] = {}
         self._resync_task: asyncio.Task[None] | None = None
+        self._resync_again = False  # notifications were lost while a resync ran: run another after it
         self._resync_failures = 0
         self._refresh_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -442,7 +443,23 @@ class RingCentralHub:
             self.hass, self._async_resync_logged(), f"{DOMAIN} resync"
         )
 
+    @callback
+    def _async_resync_after_loss(self) -> None:
+        """Resync because notifications were lost, without cancelling one under way.
+
+        A resync in flight may have read presence before the loss: run another once it is done.
+        Cancelling it instead could starve resyncs while losses keep coming. A retry already
+        scheduled (after a failed resync) keeps its backoff.
+        """
+        if TIMER_RESYNC in self._timers:
+            return
+        if self._resync_task is not None and not self._resync_task.done():
+            self._resync_again = True
+            return
+        self._async_schedule_resync()
+
     async def _async_resync_logged(self) -> None:
+        self._resync_again = False
         try:
             await self._async_resync()
         except RingCentralError as err:
@@ -463,6 +480,8 @@ class RingCentralHub:
             LOGGER.info("RingCentral call state is up to date again")
         self._fresh = True
         self._async_dispatch_all()
+        if self._resync_again and not self._stopping:
+            self._async_schedule_resync()
 
     async def _async_resync(self) -> None:
         """Re-read presence (and the sessions of active and tracked calls) from REST as the engine's
@@ -475,7 +494,9 @@ class RingCentralHub:
         presences, unread = await self._async_read_presences()
         sessions = await self._async_read_sessions(presences.values())
         update = self.engine.apply_snapshot(token, presences, sessions, self._now())
-        self._async_dispatch(update)
+        # Not a resync from inside one: the snapshot resets the streams it read, so its own settling
+        # can only give up on the gap of an extension it did not read (an unread one fails it).
+        self._async_dispatch(update, resync=False)
         self._restored_sessions.difference_update(sessions)
         if unread:
             raise RingCentralError(
@@ -605,8 +626,13 @@ class RingCentralHub:
     # --- fan-out -------------------------------------------------------------------------------------
 
     @callback
-    def _async_dispatch(self, update: EngineUpdate) -> None:
+    def _async_dispatch(self, update: EngineUpdate, *, resync: bool = True) -> None:
         """One signal per changed extension; every call event also goes on the bus, in order."""
+        if update.lost and resync and not self._stopping:
+            # A presence sequence gap was given up on: notifications were lost (a call's end, say)
+            # and nothing may repeat them, so re-read the state from REST.
+            LOGGER.debug("RingCentral notifications were lost (sequence gap); re-reading call state")
+            self._async_resync_after_loss()
         self._async_schedule_tick()
         events: dict[str, list[CallEventData]] = {}
         for event in update.events:

@@ -149,6 +149,7 @@ class LibraryHub:
         self.failed_resyncs = 0
         self._run: asyncio.Task[None] | None = None
         self._resync: asyncio.Task[None] | None = None
+        self._resync_again = False
         self._tick: asyncio.TimerHandle | None = None
         self._tick_at: datetime | None = None
         self.run_error: BaseException | None = None
@@ -243,9 +244,7 @@ class LibraryHub:
             # Anything not heard before the connection went down may be lost; the resync covers it.
             self.log.break_starts()
             self.log.forgive()
-            if self._resync is not None and not self._resync.done():
-                self._resync.cancel()
-            self._resync = asyncio.get_running_loop().create_task(self._resync_logged())
+            self._schedule_resync()
 
     def on_disconnected(self, reason: str) -> None:
         _LOGGER.debug("disconnected: %s", reason)
@@ -255,11 +254,25 @@ class LibraryHub:
 
     # -- resync (as hub.py) -----------------------------------------------------------------------
 
+    def _schedule_resync(self) -> None:
+        """Start a resync, replacing one under way (its reads may predate what prompted this one)."""
+        if self._resync is not None and not self._resync.done():
+            self._resync.cancel()
+        self._resync = asyncio.get_running_loop().create_task(self._resync_logged())
+
+    def _resync_after_loss(self) -> None:
+        """As hub.py: never cancel a resync under way for a loss; run another once it is done."""
+        if self._resync is not None and not self._resync.done():
+            self._resync_again = True
+            return
+        self._schedule_resync()
+
     async def _resync_logged(self) -> None:
         """Resync until it succeeds: a failed one is retried after the rate limit's `Retry-After` or
         a backoff (bug A in docs/chaos.md: otherwise state stays stale until the next reconnect)."""
         attempt = 0
         while True:
+            self._resync_again = False
             try:
                 await self.resync()
             except RingCentralError as err:
@@ -271,7 +284,8 @@ class LibraryHub:
                 continue
             self.resyncs += 1
             self.log.break_ends()
-            return
+            if not self._resync_again:
+                return
 
     async def resync(self) -> None:
         token = self.engine.begin_snapshot()
@@ -296,7 +310,9 @@ class LibraryHub:
                 sessions[tsid] = await self.client.get_telephony_session(tsid)
                 if sessions[tsid] is None:
                     self.tracked.discard(tsid)
-        self._dispatch(self.engine.apply_snapshot(token, presences, sessions, self._now()))
+        # Not a resync from inside one: the snapshot resets the streams it read, so its own settling
+        # can only give up on the gap of an extension whose presence could not be read.
+        self._dispatch(self.engine.apply_snapshot(token, presences, sessions, self._now()), resync=False)
 
     def _track_sessions(self, body: dict[str, Any]) -> None:
         """Remember the sessions notifications named: a resync reads them even when REST presence
@@ -309,7 +325,10 @@ class LibraryHub:
 
     # -- engine output ----------------------------------------------------------------------------
 
-    def _dispatch(self, update: EngineUpdate) -> None:
+    def _dispatch(self, update: EngineUpdate, *, resync: bool = True) -> None:
+        if update.lost and resync:
+            # A presence sequence gap was given up on: notifications were lost (as hub.py does).
+            self._resync_after_loss()
         for event in update.events:
             key = (event.extension_id, event.telephony_session_id, event.party_id)
             self.events.append(ObservedEvent(event.type, key, self.log.count))

@@ -101,6 +101,15 @@ class Driver:
         self.reload: Callable[[], Awaitable[None]] | None = None
         # Calls whose end an observer restart may have swallowed (started before, ended after).
         self.restarts: list[int] = []
+        # A resync due while 429 storms are armed must sit them out: their Retry-After penalties
+        # stack in a usage-plan group (presence and session reads are both Light), in simulated time.
+        # A settle point waits that long too (twice, for backoffs), on top of the usual catch-up.
+        penalties = sum(
+            action["count"] * action["retry_after"]
+            for action in plan.actions
+            if action["do"] == "fault" and action["kind"] == "rate_limit_storm"
+        )
+        self.settle_timeout = CATCH_UP_TIMEOUT + sim.state.clock.to_real(2 * penalties)
 
     async def control(self, path: str, body: dict[str, Any]) -> Any:
         async with self.session.post(f"{self.sim.url}/sim/{path}", json=body) as resp:
@@ -169,7 +178,7 @@ class Driver:
         elif kind == "settle":
             await wait_until(
                 lambda: observer.settled and self.caught_up(observer),
-                CATCH_UP_TIMEOUT,
+                self.settle_timeout,
                 "settled",
                 between=observer.nudge,
             )

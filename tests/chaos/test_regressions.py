@@ -17,15 +17,16 @@ from typing import Any
 
 import aiohttp
 import pytest
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed  # type: ignore[import-untyped]
 
 import custom_components.ringcentral as integration
 from custom_components.ringcentral.aioringcentral import filters
-from custom_components.ringcentral.aioringcentral.engine import CallStateEngine
+from custom_components.ringcentral.aioringcentral.engine import CallStateEngine, EngineUpdate
 from custom_components.ringcentral.aioringcentral.models import (
+    Presence,
     SubscriptionInfo,
     parse_presence,
     parse_telephony_session,
@@ -365,3 +366,154 @@ def test_snapshot_ends_a_call_that_a_concurrent_push_left_out() -> None:
     later = engine.tick(now(10.0))
     assert [e.type for e in (*update.events, *later.events)] == ["ended"]
     assert engine.state(me).calls == ()
+
+
+class InProcessFeed:
+    """The simulator's call engine in process, its events fed to a `CallStateEngine` on a fake clock
+    (or dropped, as a silent notification loss would)."""
+
+    def __init__(self) -> None:
+        self.state = SimState(SimConfig(seed=7))
+        extensions = populate(self.state, 2)
+        self.state.calls = CallEngine(self.state)
+        self.published: list[SimEvent] = []
+        self.state.bus.subscribe(self.published.append)
+        self.me = extensions[0].id
+        self.engine = CallStateEngine()
+        self.engine.set_monitored([e.id for e in extensions])
+        self.clock = datetime(2024, 5, 1, tzinfo=UTC)
+        self.lost: set[str] = set()
+        token = self.engine.begin_snapshot()
+        self.engine.apply_snapshot(token, {self.me: self.presence()}, {}, self.now())
+        self.state.calls.set_presence(self.me, user_status="Busy")  # the presence stream has started
+        self.state.calls.set_presence(self.me, user_status="Available")
+        self.feed()
+
+    def now(self, step: float = 0.1) -> datetime:
+        self.clock += timedelta(seconds=step)
+        return self.clock
+
+    def presence(self) -> Presence:
+        """What `GET .../presence` answers now."""
+        return parse_presence(self.state.calls.presence(self.me))
+
+    def feed(self, *, drop: frozenset[str] = frozenset()) -> list[str]:
+        """Apply what was published (except the `drop` kinds: "presence", "telephony"); event types."""
+        updates = []
+        for event in self.published:
+            if event.kind in drop:
+                continue
+            if event.kind == "presence":
+                updates.append(
+                    self.engine.apply_presence(parse_presence(event.body, detailed=True), self.now())
+                )
+            else:
+                updates.append(self.engine.apply_telephony(parse_telephony_session(event.body), self.now()))
+        self.published.clear()
+        return self.take(updates)
+
+    def settle(self) -> list[str]:
+        """Run every engine deadline (gaps given up on, terminals settled); event types."""
+        updates = []
+        while (deadline := self.engine.next_deadline()) is not None:
+            self.clock = max(self.clock, deadline)
+            updates.append(self.engine.tick(self.clock))
+        return self.take(updates)
+
+    def take(self, updates: list[EngineUpdate]) -> list[str]:
+        for update in updates:
+            self.lost |= update.lost
+        return [e.type for update in updates for e in update.events]
+
+    def shown(self) -> list[str]:
+        return [call.status for call in self.engine.state(self.me).calls]
+
+
+def test_hang_up_lost_and_revealed_by_a_gap_asks_for_a_resync() -> None:
+    """A connected call's hang-up notifications (telephony Disconnected, presence NoCall final) are
+    lost; later presence events reveal the gap. Telephony's last word was Answered, so presence leaving
+    the call out is no end (rule 6): the engine must report the loss, and the resync it asks for must
+    end the call, once."""
+    run = InProcessFeed()
+    calls = run.state.calls
+    tsid = calls.start("inbound_answered", run.me, step=True)
+    calls.step(tsid)
+    calls.step(tsid)
+    assert run.feed() == ["ringing", "answered"]
+    calls.step(tsid)  # hang up: every notification of it is lost
+    run.published.clear()
+    calls.set_presence(run.me, user_status="Busy")  # later traffic: its sequence jumps
+    calls.set_presence(run.me, user_status="Available")
+    assert run.feed() + run.settle() == []
+    assert run.lost == {run.me}, "a presence gap given up on must ask for a resync"
+    assert run.shown() == ["call_connected"]  # stale until then: telephony still says Answered
+
+    token = run.engine.begin_snapshot()
+    update = run.engine.apply_snapshot(
+        token, {run.me: run.presence()}, {tsid: None}, run.now()
+    )  # the session is gone (404)
+    assert [e.type for e in update.events] + run.settle() == ["ended"]
+    assert run.shown() == []
+
+
+def test_presence_final_ends_a_call_only_telephony_had_shown() -> None:
+    """A ringing call whose presence Ringing was lost (telephony's Proceeding arrived), then its
+    telephony Disconnected was lost: presence's explicit NoCall (final) must end it, not be ignored
+    because presence had never listed the call."""
+    run = InProcessFeed()
+    calls = run.state.calls
+    tsid = calls.start("inbound_missed", run.me, step=True)
+    calls.step(tsid)  # ringing
+    assert run.feed(drop=frozenset({"presence"})) == ["ringing"]
+    calls.step(tsid)  # the caller gives up
+    assert run.feed(drop=frozenset({"telephony"})) + run.settle() == ["missed"]
+    assert run.shown() == []
+
+
+async def test_hub_resyncs_when_a_presence_gap_reveals_lost_notifications(
+    hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform silently drops a connected call's hang-up notifications; the socket stays up, so
+    nothing says LOST. The next presence events reveal the gap: the hub must re-read the state from
+    REST, and the sensor must show the call ended (once), not connected for good."""
+    entry, me = await setup_own_entry(hass, sim, monkeypatch)
+    hub = entry.runtime_data
+    sensor = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{me}_call_status")
+    assert sensor is not None
+    types: list[str] = []
+
+    @callback
+    def record(event: Event) -> None:  # on the loop, so in the order fired
+        types.append(event.data["type"])
+
+    hass.bus.async_listen(EVENT_RINGCENTRAL, record)
+
+    def status() -> Any:
+        state = hass.states.get(sensor)
+        return None if state is None else state.state
+
+    await wait_until(lambda: hub.connected, 10, "connected")
+    calls = sim.state.calls
+    calls.set_presence(me, user_status="Busy")  # the presence stream has started
+    tsid = calls.start("inbound_answered", me, step=True)
+    calls.step(tsid)
+    calls.step(tsid)
+    await wait_until(lambda: status() == "call_connected", 10, "connected call")
+    sim.state.faults.notifications.drop = 1.0
+    calls.step(tsid)  # hang up: every notification of it is dropped
+    sim.state.faults.clear()
+    heard = delivered(hub)
+    calls.set_presence(me, user_status="Available")  # later traffic: its sequence jumps
+    calls.set_presence(me, user_status="Busy")
+    await wait_until(lambda: delivered(hub) >= heard + 2, 10, "later presence delivered")
+
+    async def later() -> None:
+        # The engine waits its settle time (real time in HA) for the gap to fill: jump past it.
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))
+        await hass.async_block_till_done()
+
+    try:
+        await wait_until(lambda: status() == "no_call", 10, "resynced after the gap", between=later)
+        assert types == ["ringing", "answered", "ended"]
+    finally:
+        assert await hass.config_entries.async_unload(entry.entry_id)

@@ -26,8 +26,10 @@ How it decides (the rules the tests pin down):
    it (whichever source is ahead fires; the other only confirms).
 3. **Order and duplicates.** Presence notifications apply in `sequence` order per extension: one after
    a gap waits for the gap to fill, at most `settle_seconds` (then the stream moves on, newest wins,
-   until the next snapshot). Sequences at or below the last applied are ignored, as are repeated
-   `uuid`s (`apply_notification`) and telephony party updates at or below the party's last sequence.
+   until the next snapshot; the update reports the extension in `lost`: notifications were lost,
+   the caller should re-read it from REST). Sequences at or below the last applied are ignored, as
+   are repeated `uuid`s (`apply_notification`) and telephony party updates at or below the party's
+   last sequence.
    The first presence the engine applies for an extension starts its stream: older ones arriving
    later are stale.
 4. **Transitions never go backwards** (a late Proceeding after Answered fires nothing) and are never
@@ -198,10 +200,16 @@ class ExtensionState:
 
 @dataclass(frozen=True, slots=True)
 class EngineUpdate:
-    """What one input changed."""
+    """What one input changed.
+
+    `lost`: extensions whose presence stream gave up on a sequence gap (rule 3): notifications about
+    them were lost, and what they said (a call's end, say) may never come again. Re-read those
+    extensions from REST (a snapshot); until then their state may be stale.
+    """
 
     changed: frozenset[str] = frozenset()
     events: tuple[CallEvent, ...] = ()
+    lost: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +287,7 @@ class _Batch:
     engine: CallStateEngine
     before: dict[str, ExtensionState] = field(default_factory=dict)
     events: list[CallEvent] = field(default_factory=list)
+    lost: set[str] = field(default_factory=set)
 
     def touch(self, ext: _Extension) -> None:
         if ext.id not in self.before:
@@ -290,7 +299,7 @@ class _Batch:
         changed = frozenset(
             ext_id for ext_id, before in self.before.items() if self.engine.state(ext_id) != before
         )
-        return EngineUpdate(changed, tuple(self.events))
+        return EngineUpdate(changed, tuple(self.events), frozenset(self.lost))
 
 
 class CallStateEngine:
@@ -556,7 +565,11 @@ class CallStateEngine:
             stream.waiting_since = now
 
     def _release(self, ext: _Extension, now: datetime, batch: _Batch) -> None:
-        """Give up on a gap: apply what is buffered in order and stop waiting on this stream."""
+        """Give up on a gap: apply what is buffered in order and stop waiting on this stream.
+
+        The missing notifications are lost: the update says so, so the caller re-reads the extension.
+        """
+        batch.lost.add(ext.id)
         stream = ext.pstream
         buffer = stream.buffer or {}
         stream.buffer = None
@@ -653,12 +666,14 @@ class CallStateEngine:
         # may just have dropped off the list.
         truncated = (presence.total_active_calls or 0) > len(live)
         for key, call in ext.calls.items():
-            if key in live or key in present or not call.p_listed or (truncated and key not in finals):
+            if key in live or key in present:
                 continue
             if key in finals:
+                # An explicit end, even of a call only telephony had shown so far (presence's own
+                # listing of it may have been lost).
                 call.updated_op = self._op
                 call.p_final = True
-            else:
+            elif call.p_listed and not truncated:
                 # Only a hint of the end (rule 5): it does not outweigh a snapshot that also finds
                 # the call gone, so it does not count as an update (`updated_op`, rule 8).
                 call.omitted_op = self._op
