@@ -12,7 +12,8 @@ account of a simulator that runs in its own process (`sim_server.py`), over a re
   dispatch, entity writes and bus events. Every state write the integration's entities make (changed
   or not) is recorded on the way into the state machine; the floor is the CPU time of the same
   `hass.states.async_set` calls, same entity ids, states and attributes, replayed from the same
-  starting states. Recording adds one list append per write to the integration's side only.
+  starting states. Recording adds a wrapper call, a copy of the attributes and a list append per
+  write (about 0.4 µs) to the integration's side only.
 """
 
 from __future__ import annotations

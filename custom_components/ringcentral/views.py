@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .aioringcentral.engine import CallEvent, ExtensionState
@@ -16,8 +17,12 @@ from .const import BUSY_STATUSES, CALL_STATUSES
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+@lru_cache(maxsize=256)
 def snake(value: str | None) -> str | None:
-    """`CallConnected` → `call_connected`, `DoNotAcceptAnyCalls` → `do_not_accept_any_calls`."""
+    """`CallConnected` → `call_connected`, `DoNotAcceptAnyCalls` → `do_not_accept_any_calls`.
+
+    Cached: every view converts the same few status values.
+    """
     if value is None or value == "":
         return None
     return _CAMEL.sub("_", value).replace("-", "_").replace(" ", "_").lower()

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 _PREFIX = "/restapi/v1.0/account/~"
 # An extension id in a filter: RingCentral's digits, or `~` for "me" (nothing that could change the path).
 _EXTENSION_ID = re.compile(r"^(~|[A-Za-z0-9_-]+)$")
+# Every notification's `event` path is classified, and a subscription sends only a few distinct
+# paths (one per filter), so what a path means is remembered rather than parsed again each time.
+_PATHS_REMEMBERED = 256
 
 
 class FilterKind(StrEnum):
@@ -60,6 +64,12 @@ def _segments(event_path: str) -> list[str]:
     return parts
 
 
+@lru_cache(maxsize=_PATHS_REMEMBERED)
+def _kind_and_id(event_path: str) -> tuple[FilterKind, str | None]:
+    """Kind and extension id (or `None`) of an event path (cached: pure, and paths repeat)."""
+    return _match(_segments(event_path))
+
+
 def _match(parts: list[str]) -> tuple[FilterKind, str | None]:
     """Kind and extension id (or `None`) of a filter path split into segments."""
     lowered = [part.lower() for part in parts]
@@ -82,15 +92,16 @@ def _match(parts: list[str]) -> tuple[FilterKind, str | None]:
 
 def classify(event_path: str) -> FilterKind:
     """The kind of filter an `event` path belongs to (`UNKNOWN` for anything else, never an error)."""
-    return _match(_segments(event_path))[0]
+    return _kind_and_id(event_path)[0]
 
 
 def extension_id_of(event_path: str) -> str | None:
     """The extension id an extension-level event path names (`None` for `~` or account-level paths)."""
-    extension_id = _match(_segments(event_path))[1]
+    extension_id = _kind_and_id(event_path)[1]
     return None if extension_id in (None, "~") else extension_id
 
 
+@lru_cache(maxsize=_PATHS_REMEMBERED)
 def is_detailed(event_path: str) -> bool:
     """Whether the path asks for detailed telephony state (presence with `activeCalls`)."""
     query = urlsplit(event_path.strip()).query
