@@ -29,7 +29,7 @@ from homeassistant.util import dt as dt_util
 
 from .aioringcentral import filters
 from .aioringcentral.auth import TokenSet
-from .aioringcentral.engine import CallStateEngine, EngineUpdate
+from .aioringcentral.engine import AnnouncedCall, CallStateEngine, EngineUpdate
 from .aioringcentral.errors import (
     InvalidCredentialsError,
     MissingPermissionsError,
@@ -98,8 +98,9 @@ type ExtensionsListener = Callable[[list[str]], None]
 
 
 class TokenStore:
-    """Persisted OAuth tokens of one entry, valid only for the credentials they were issued for, and
-    the telephony sessions the entry tracked when it stopped (read again by the first resync)."""
+    """Persisted OAuth tokens of one entry, valid only for the credentials they were issued for, the
+    telephony sessions the entry tracked when it stopped (read again by the first resync) and the calls
+    it had announced (not announced again)."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str, credentials_id: str) -> None:
         self._store: Store[dict[str, Any]] = Store(
@@ -108,13 +109,22 @@ class TokenStore:
         self._credentials_id = credentials_id
         self._tokens: TokenSet | None = None
         self.sessions: set[str] = set()
+        # (extension id, telephonySessionId, partyId) of the calls announced when the entry stopped.
+        self.calls: list[AnnouncedCall] = []
 
     async def async_load(self) -> TokenSet | None:
-        """Tokens saved for the current credentials, if any (and the saved `sessions`)."""
+        """Tokens saved for the current credentials, if any (and the saved `sessions` and `calls`)."""
         data = await self._store.async_load()
         saved = data.get("sessions") if data else None
         if isinstance(saved, list):
             self.sessions = {tsid for tsid in saved if isinstance(tsid, str) and tsid}
+        calls = data.get("calls") if data else None
+        if isinstance(calls, list):
+            self.calls = [
+                (call[0], call[1], call[2])
+                for call in calls
+                if isinstance(call, list) and len(call) == 3 and all(isinstance(i, str) for i in call)
+            ]
         if not data or data.get(CONF_CREDENTIALS_ID) != self._credentials_id or not data.get("tokens"):
             return None
         try:
@@ -142,6 +152,7 @@ class TokenStore:
             CONF_CREDENTIALS_ID: self._credentials_id,
             "tokens": None if self._tokens is None else self._tokens.as_dict(),
             "sessions": sorted(self.sessions),
+            "calls": [list(call) for call in self.calls],
         }
 
 
@@ -189,6 +200,8 @@ class RingCentralHub:
         # Calls tracked before a restart: presence may hide one that is still alive (the flicker),
         # so the first snapshot reads their sessions and baselines them (no second start event).
         self._restored_sessions = set(token_store.sessions)
+        # If a session cannot be read then, the call must still not be announced a second time.
+        self.engine.restore_announced(token_store.calls)
 
     # --- identity ------------------------------------------------------------------------------------
 
@@ -277,7 +290,8 @@ class RingCentralHub:
             )
 
     async def async_stop(self) -> None:
-        """Delete the subscription, close the socket, cancel timers, save tokens.
+        """Delete the subscription, close the socket, cancel timers, fire the call ends already
+        reported, save tokens and what the next start needs to know about calls.
 
         (HA cancels the entry's background tasks, resyncs included, after unload.)
         """
@@ -286,7 +300,10 @@ class RingCentralHub:
             self._cancel_timer(name)
         if self._transport is not None:
             await self._transport.stop()
+        # Ends already reported fire now: the settle time they wait for would outlive this hub.
+        self._async_dispatch(self.engine.finish(self._now()))
         self.token_store.sessions = self.engine.tracked_sessions() | self._restored_sessions
+        self.token_store.calls = self.engine.announced_calls()
         await self.token_store.async_flush()
 
     @callback

@@ -63,6 +63,12 @@ def notifications_held(sim: Simulator) -> bool:
     )
 
 
+def notifications_in_flight(sim: Simulator) -> bool:
+    """Whether the simulator holds back (reorder) or delays a notification it already sent on its way."""
+    pipeline = getattr(sim.state.subscriptions, "_pipeline", None)
+    return bool(getattr(pipeline, "_held", None)) or bool(getattr(pipeline, "_timers", None))
+
+
 class LibraryHub:
     """One monitored account (or a selection of extensions), fed by a WebSocket subscription."""
 

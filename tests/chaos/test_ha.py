@@ -37,13 +37,18 @@ from custom_components.ringcentral.const import (
     MONITOR_ACCOUNT,
     MONITOR_SELECTED,
 )
-from custom_components.ringcentral.hub import RingCentralHub
+from custom_components.ringcentral.hub import (
+    RESYNC_RETRY_DELAY,
+    RESYNC_RETRY_MAX,
+    TIMER_RESYNC,
+    RingCentralHub,
+)
 from custom_components.ringcentral.transports import TransportTimings
 from rcsim import SimConfig, Simulator
 
 from .conftest import HA_CI_SEEDS, replay_hint, seeds
 from .oracle import ObservedEvent, SimLog
-from .pipeline import notifications_held, websocket_caught_up
+from .pipeline import notifications_held, notifications_in_flight, websocket_caught_up
 from .plan import TRANSPORTS, make_plan
 from .runner import CATCH_UP_TIMEOUT, HTTP_TRANSPORT_TIME_SCALE, TIME_SCALE, Driver, wait_until
 
@@ -168,13 +173,30 @@ class HomeAssistantObserver:
         monkeypatch.setattr(hub_class, "_async_resync", resynced)
 
     async def nudge(self) -> None:
-        """Run HA's timers that the run is waiting for: the engine's settle deadlines, setup retries."""
+        """Run HA's timers that the run is waiting for: the engine's settle deadlines, resync and
+        setup retries.
+
+        Not while the simulator still delays or holds back a notification: its delay (simulated
+        seconds, below the settle window) must reach the engine within the window, as it would on
+        one clock; a jump of HA's clock past the window would give up on it first.
+        """
         hub = self.hub
-        if hub is not None and hub.engine.next_deadline() is not None:
+        if notifications_in_flight(self.sim):
+            pass  # delivered in a few real milliseconds
+        elif hub is not None and hub.engine.next_deadline() is not None:
             async_fire_time_changed(self.hass, dt_util.utcnow() + SETTLE_JUMP)
+        elif hub is not None and hub.connected and TIMER_RESYNC in hub._timers:
+            # A failed resync is retried after a backoff of a minute or more of HA's real time.
+            async_fire_time_changed(self.hass, dt_util.utcnow() + resync_retry_delay(hub))
         elif self.entry.state is ConfigEntryState.SETUP_RETRY:
             async_fire_time_changed(self.hass, dt_util.utcnow() + SETUP_RETRY_JUMP)
         await self.hass.async_block_till_done()
+
+
+def resync_retry_delay(hub: RingCentralHub) -> timedelta:
+    """Just past the backoff the hub chose for its pending resync retry."""
+    failures = max(hub._resync_failures - 1, 0)
+    return timedelta(seconds=min(RESYNC_RETRY_DELAY * 2**failures, RESYNC_RETRY_MAX) + 1)
 
 
 def config_entry(sim: Simulator, monitor: str, users: list[str], transport: str) -> MockConfigEntry:

@@ -49,7 +49,7 @@ from rcsim import SimConfig, Simulator
 from rcsim.auth import AuthSession
 from rcsim.calls import CallEngine
 from rcsim.events import SimEvent
-from rcsim.faults import HttpFault
+from rcsim.faults import HttpFault, NotificationFaults
 from rcsim.model import Extension, SimState, populate
 
 from .runner import TIME_SCALE, wait_until
@@ -192,7 +192,7 @@ async def test_resync_during_the_flicker_keeps_the_ringing_call(
     sensor = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{me}_call_status")
     assert sensor is not None
     types: list[str] = []
-    hass.bus.async_listen(EVENT_RINGCENTRAL, lambda event: types.append(event.data["type"]))
+    hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: types.append(event.data["type"])))
 
     def status() -> Any:
         state = hass.states.get(sensor)
@@ -231,7 +231,7 @@ async def test_restart_during_the_flicker_does_not_announce_the_call_again(
     sensor = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{me}_call_status")
     assert sensor is not None
     types: list[str] = []
-    hass.bus.async_listen(EVENT_RINGCENTRAL, lambda event: types.append(event.data["type"]))
+    hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: types.append(event.data["type"])))
 
     def status() -> Any:
         state = hass.states.get(sensor)
@@ -515,5 +515,144 @@ async def test_hub_resyncs_when_a_presence_gap_reveals_lost_notifications(
     try:
         await wait_until(lambda: status() == "no_call", 10, "resynced after the gap", between=later)
         assert types == ["ringing", "answered", "ended"]
+    finally:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_flicker_right_after_a_snapshot_keeps_the_ringing_call() -> None:
+    """A restart's (or any resync's) snapshot lists a ringing call and reads its session; then the
+    presence flicker hides it before any telephony notification arrived. The party still rings, so
+    the call must stay shown: the session read with the snapshot is telephony's word on it."""
+    state = SimState(SimConfig(seed=7))
+    extensions = populate(state, 2)
+    state.calls = CallEngine(state)
+    published: list[SimEvent] = []
+    state.bus.subscribe(published.append)
+    me = extensions[0].id
+    clock = [datetime(2024, 5, 1, tzinfo=UTC)]
+
+    def now() -> datetime:
+        clock[0] += timedelta(seconds=0.1)
+        return clock[0]
+
+    tsid = state.calls.start("inbound_flicker", me, step=True)
+    state.calls.step(tsid)  # ringing, before the (restarted) engine exists
+    published.clear()
+    engine = CallStateEngine()  # as after a Home Assistant restart
+    engine.set_monitored([e.id for e in extensions])
+    token = engine.begin_snapshot()
+    session = parse_telephony_session(state.calls.telephony_session(tsid))
+    engine.apply_snapshot(token, {me: parse_presence(state.calls.presence(me))}, {tsid: session}, now())
+    assert [c.status for c in engine.state(me).calls] == ["ringing"]
+
+    state.calls.step(tsid)  # presence flickers to NoCall (intermediate); the party is still Proceeding
+    assert [e.kind for e in published] == ["presence"]
+    update = engine.apply_presence(parse_presence(published[0].body, detailed=True), now())
+    assert update.events == ()
+    assert [c.status for c in engine.state(me).calls] == ["ringing"], "the flicker hid a ringing call"
+
+
+async def test_restart_in_the_flicker_with_unreadable_sessions_does_not_announce_the_call_again(
+    hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the test above, but the restarted entry cannot read the session (502s): presence still
+    hides the call, so it is missing from the baseline. The call was announced before the restart,
+    so when presence shows it again no second `ringing` may fire."""
+    entry, me = await setup_own_entry(hass, sim, monkeypatch)
+    sensor = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{me}_call_status")
+    assert sensor is not None
+    types: list[str] = []
+    hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: types.append(event.data["type"])))
+
+    def status() -> Any:
+        state = hass.states.get(sensor)
+        return None if state is None else state.state
+
+    await wait_until(lambda: entry.runtime_data.connected, 10, "connected")
+    tsid = sim.state.calls.start("inbound_flicker", me, step=True)
+    sim.state.calls.step(tsid)  # ringing
+    await wait_until(lambda: status() == "ringing", 10, "ringing")
+    heard = delivered(entry.runtime_data)
+    sim.state.calls.step(tsid)  # presence flickers to NoCall (intermediate)
+    await wait_until(lambda: delivered(entry.runtime_data) > heard, 10, "flicker delivered")
+    sim.state.faults.http.append(
+        HttpFault(path=re.compile(r"/telephony/sessions/"), status=502, remaining=None)
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    hub = entry.runtime_data
+    await wait_until(lambda: hub.connected and hub._resync_task.done(), 10, "reconnected and resynced")
+    sim.state.faults.clear()
+    sim.state.calls.step(tsid)  # ringing again
+    try:
+        await wait_until(lambda: status() == "ringing", 10, "ringing again")
+        assert types == ["ringing"], f"the call was announced again after the restart: {types}"
+    finally:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_a_call_whose_end_arrives_first_still_ends_once() -> None:
+    """Right after a snapshot (a restart or a reconnect: the engine does not know where each stream
+    is), a call's notifications arrive newest first. Presence's final NoCall starts the stream, so
+    the older presences are stale; its telephony updates arrive after its end. The party was on the
+    call (it rang and was answered), so the call must still end with exactly one terminal event."""
+    state = SimState(SimConfig(seed=7))
+    extensions = populate(state, 2)
+    state.calls = CallEngine(state)
+    published: list[SimEvent] = []
+    state.bus.subscribe(published.append)
+    me = extensions[0].id
+    engine = CallStateEngine()  # as after a Home Assistant restart
+    engine.set_monitored([e.id for e in extensions])
+    clock = [datetime(2024, 5, 1, tzinfo=UTC)]
+
+    def now(step: float = 0.1) -> datetime:
+        clock[0] += timedelta(seconds=step)
+        return clock[0]
+
+    engine.apply_snapshot(engine.begin_snapshot(), {me: parse_presence(state.calls.presence(me))}, {}, now())
+    tsid = state.calls.start("inbound_answered", me, step=True)
+    for _ in range(3):
+        state.calls.step(tsid)  # rings, answered, hung up
+    assert {e.kind for e in published} == {"presence", "telephony"}
+    events: list[str] = []
+    for event in reversed(published):
+        if event.kind == "presence":
+            update = engine.apply_presence(parse_presence(event.body, detailed=True), now())
+        else:
+            update = engine.apply_telephony(parse_telephony_session(event.body), now())
+        events += [e.type for e in update.events]
+    events += [e.type for e in engine.tick(now(5.0)).events]
+    assert events == ["ended"], f"a call that rang and was answered ended with {events}"
+    assert engine.state(me).calls == ()
+    assert engine.next_deadline() is None
+
+
+async def test_restart_while_a_call_end_settles_still_fires_it(
+    hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Presence says a call is over (NoCall final) but telephony's hang-up is lost: the engine waits
+    the settle time for it. Home Assistant restarts within that time; the `ended` event must still
+    fire (the restarted entry no longer knows the call)."""
+    entry, me = await setup_own_entry(hass, sim, monkeypatch)
+    types: list[str] = []
+    hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: types.append(event.data["type"])))
+    hub = entry.runtime_data
+    await wait_until(lambda: hub.connected, 10, "connected")
+    tsid = sim.state.calls.start("inbound_answered", me, step=True)
+    sim.state.calls.step(tsid)  # ringing
+    sim.state.calls.step(tsid)  # answered
+    await wait_until(lambda: types == ["ringing", "answered"], 10, "answered")
+    heard = delivered(hub)
+    # The hang-up's telephony notification (published first) is lost; presence's final arrives.
+    sim.state.faults.notifications = NotificationFaults(drop=1.0, remaining=1)
+    sim.state.calls.step(tsid)
+    await wait_until(lambda: delivered(hub) > heard, 10, "presence final delivered")
+    assert hub.engine.next_deadline() is not None  # the end waits for telephony's word
+    try:
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        await wait_until(lambda: entry.runtime_data.connected, 10, "reconnected")
+        assert types == ["ringing", "answered", "ended"], f"the restart swallowed the call's end: {types}"
     finally:
         assert await hass.config_entries.async_unload(entry.entry_id)

@@ -45,6 +45,9 @@ How it decides (the rules the tests pin down):
    RingCentral's `missedCall` from a terminal or voicemail party status when known, else `missed` for
    an inbound call this party never answered, else `ended`. `duration` is seconds from start to end.
    Ended calls are remembered (the last 16 per extension) so late notifications cannot revive them.
+   A call whose end is the first thing heard of it (a reordering) is never shown; if a telephony
+   update older than that end then says the party was on it, it was a call: its terminal fires once
+   the settle time has passed (no start events after the end).
 6. **The flicker** (Ringing -> NoCall -> Ringing on one call) fires nothing: entries marked
    `terminationType` intermediate hide the call without ending it (intermediate legs are not calls of
    their own), and a call missing from one presence event is only an end signal; reappearing cancels
@@ -67,6 +70,10 @@ How it decides (the rules the tests pin down):
    unless their session says the party is alive (then hidden by presence as in rule 6); calls only in
    the snapshot appear, including a live party only its session lists. An extension the
    engine knew nothing about gets a silent baseline: calls already in progress fire no start events.
+   A listed call's session read with the snapshot is telephony's word on it (rule 6 for a flicker).
+9. **Restarts.** `announced_calls` / `restore_announced` hand the calls one engine announced to the
+   next: a restored call's first phase is a silent baseline, even where the new baseline missed it.
+   `finish` fires what an engine replaced now can no longer wait for (ends a source already reported).
 
 Limits: with telephony only, a reordering can skip a transition (never fire it backwards); after
 notifications were lost, an inbound call whose answer was lost ends as `missed`.
@@ -115,6 +122,7 @@ from .models import (
 )
 
 __all__ = [
+    "AnnouncedCall",
     "CallEvent",
     "CallState",
     "CallStateEngine",
@@ -126,8 +134,13 @@ __all__ = [
 # Ended calls remembered per extension, and notification uuids remembered engine-wide.
 _ENDED_MEMORY = 16
 _UUID_MEMORY = 256
+# Calls announced before a restart, remembered until seen again or their session was read (at most
+# this many: one never seen again must not be carried from restart to restart for ever).
+_RESTORED_MEMORY = 64
 
 CallKey = tuple[str, str]
+# A call of an extension: (extension id, telephonySessionId, partyId).
+AnnouncedCall = tuple[str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +333,8 @@ class CallStateEngine:
         self._pending: set[str] = set()
         self._uuids: set[str] = set()
         self._uuid_order: deque[str] = deque()
+        # Calls announced before a restart and not seen since (an ordered set).
+        self._restored: dict[AnnouncedCall, None] = {}
 
     # ------------------------------------------------------------------ configuration
 
@@ -401,6 +416,28 @@ class CallStateEngine:
         snapshot should read them: presence alone may leave out a call that is still alive)."""
         return {key[0] for ext in self._exts.values() for key in ext.calls}
 
+    def announced_calls(self) -> list[AnnouncedCall]:
+        """(extension id, telephonySessionId, partyId) of the calls whose start was announced (or
+        that a baseline showed), and of restored ones not seen again yet: what an engine replacing
+        this one (a restart) should `restore_announced`, newest knowledge first."""
+        live = [
+            (ext.id, *key)
+            for ext in self._exts.values()
+            for key, call in ext.calls.items()
+            if _shown(call) or call.restored
+        ]
+        return list(dict.fromkeys([*live, *self._restored]))
+
+    def restore_announced(self, calls: Iterable[AnnouncedCall]) -> None:
+        """Calls an earlier engine announced (`announced_calls`, e.g. saved across a restart).
+
+        A restart may miss a call in its baseline (presence hides it in the flicker and its session
+        could not be read); when such a call shows up again its first phase is a silent baseline,
+        not a second start event. Forgotten once seen, or once a snapshot read its session.
+        """
+        restored = dict.fromkeys((str(ext_id), str(tsid), str(party_id)) for ext_id, tsid, party_id in calls)
+        self._restored = dict.fromkeys(list(restored)[:_RESTORED_MEMORY])
+
     def next_deadline(self) -> datetime | None:
         """When `tick` has something to do (a gap to give up on, a terminal to settle), if ever."""
         deadlines: list[datetime] = []
@@ -477,6 +514,23 @@ class CallStateEngine:
         self._expire(now, batch)
         return batch.result()
 
+    def finish(self, now: datetime) -> EngineUpdate:
+        """The engine is about to be replaced (e.g. a restart): nothing can wait any longer.
+
+        Applies presence held back for a gap, and fires the terminal of every call a source already
+        reported over (telephony's end or presence's final NoCall) instead of waiting out the settle
+        time. A call that presence merely left out is not ended: the next engine decides.
+        """
+        batch = self._begin()
+        for ext in list(self._exts.values()):
+            batch.touch(ext)
+            if ext.pstream.buffer:
+                self._release(ext, now, batch)
+            for call in list(ext.calls.values()):
+                if call.t_ended or call.p_final:
+                    self._terminate(ext, call, now, batch)
+        return batch.result()
+
     def begin_snapshot(self) -> SnapshotToken:
         """Call before issuing the REST requests of a snapshot; pass the token to `apply_snapshot`."""
         self._op += 1
@@ -503,6 +557,8 @@ class CallStateEngine:
                 batch.touch(ext)
                 self._snapshot_presence(ext, token, presence, sessions=sessions, now=now, batch=batch)
         self._snapshot_sessions(token, presences, sessions, now, batch, unknown=unknown)
+        for restored in [call for call in self._restored if call[1] in sessions]:
+            del self._restored[restored]  # its session was read: what it said was applied
         for ext_id in batch.before:
             ext = self._exts.get(ext_id)
             if ext is not None:
@@ -626,7 +682,7 @@ class CallStateEngine:
             return
         live: dict[CallKey, tuple[Any, str]] = {}
         present: set[CallKey] = set()
-        finals: set[CallKey] = set()
+        finals: dict[CallKey, Any] = {}
         for entry in presence.active_calls:
             key = _presence_key(entry)
             if key is None:
@@ -642,7 +698,7 @@ class CallStateEngine:
                 live[key] = (entry, phase)
             elif status_is(entry.telephony_status, TELEPHONY_NO_CALL):
                 if status_is(entry.termination_type, "final"):
-                    finals.add(key)
+                    finals[key] = entry
             else:
                 present.add(key)  # an unknown status: keep the call as it is
         for key, (entry, phase) in live.items():
@@ -659,8 +715,16 @@ class CallStateEngine:
             call.t_wait_since = None
             call.updated_op = self._op
             self._observe(ext, call, False, phase, batch)
-        for key in finals:
-            if key not in ext.calls:
+        for key, entry in finals.items():
+            if key in ext.calls or ext.is_ended(key):
+                continue
+            if self._expects(ext.id, True):
+                # Its end came first (a reordering): telephony may still tell that it rang (rule 5).
+                ghost = self._new_call(ext, key, now)
+                ghost.fill_from_presence(entry)
+                ghost.p_final = True
+                ghost.updated_op = self._op
+            else:
                 ext.remember_ended(key)
         # RingCentral lists only the latest 7 calls: when it says there are more, a missing call
         # may just have dropped off the list.
@@ -758,6 +822,7 @@ class CallStateEngine:
                 if status is not None and status.is_(PARTY_VOICEMAIL, PARTY_VOICEMAIL_SCREENING):
                     call.vm_pending = True
                     self._fire_voicemail(ext, call, batch)
+                self._late_life(call, event, party)
                 return
             call.t_seq = event.sequence
         call.fill_from_party(party, event.session_id, event.event_time)
@@ -766,7 +831,9 @@ class CallStateEngine:
         if not in_order:
             call.t_clean = False
         phase = phase_of_party(code)
-        if phase is not None and not call.t_ended:
+        if phase is not None and call.p_final and not _shown(call):
+            self._late_life(call, event, party)  # presence said it is over before this arrived
+        elif phase is not None and not call.t_ended:
             lead = call.t_leads or call.t_clean
             if not lead and not call.p_listed and call.t_wait_since is None:
                 if self._expects(ext.id, False):
@@ -791,12 +858,30 @@ class CallStateEngine:
         elif status.is_(PARTY_VOICEMAIL, PARTY_VOICEMAIL_SCREENING) and party.missed_call is not None:
             call.t_missed = party.missed_call
 
+    @staticmethod
+    def _late_life(call: TrackedCall, event: TelephonySessionEvent, party: Party) -> None:
+        """A telephony update older than the call's end, for a call never shown (its end arrived
+        first): the party was on the call, so its end is a call's end, not a non-event (rule 5)."""
+        phase = None if party.status is None else phase_of_party(party.status.code)
+        if phase is None or _shown(call) or not (call.t_ended or call.p_final):
+            return
+        call.t_alive_late = True
+        call.answered = call.answered or answered_phase(phase)
+        call.fill_from_party(party, event.session_id, None)
+        when = event.event_time
+        if when is not None and (call.t_first_time is None or when < call.t_first_time):
+            call.t_first_time = when
+
     # ------------------------------------------------------------------ calls
 
     def _new_call(self, ext: _Extension, key: CallKey, now: datetime) -> TrackedCall:
         self._order += 1
         call = TrackedCall(key, now, self._order)
         ext.calls[key] = call
+        announced = (ext.id, *key)
+        if announced in self._restored:
+            del self._restored[announced]
+            call.restored = True
         return call
 
     def _observe(
@@ -810,6 +895,11 @@ class CallStateEngine:
         lead: bool = True,
     ) -> None:
         """One source shows `call` in `phase`: update its view and, if it may `lead`, fire what it adds."""
+        if call.restored:
+            # Announced before a restart: where it is now is its baseline (no second start event).
+            call.restored = False
+            if call.base_phase is None and call.phase is None and not call.emitted:
+                call.rebase(phase)
         view = call.view(telephony)
         old = view.phase if view.phase is not None else call.base_phase
         if phase != old:
@@ -901,14 +991,15 @@ class CallStateEngine:
                 self._pending.add(ext.id)
             telephony_over = call.t_ended and ext.t_missing is None
             agreed = (not want_presence or presence_over) and (not want_telephony or telephony_over)
-            if agreed or now - call.end_signal_at >= self._settle:
+            # A call never shown waits out the settle time: what arrives late may show it was a call.
+            if (agreed and _shown(call)) or now - call.end_signal_at >= self._settle:
                 self._terminate(ext, call, now, batch)
 
     def _terminate(self, ext: _Extension, call: TrackedCall, now: datetime, batch: _Batch) -> None:
         """Fire the call's one terminal event and forget it (remembering that it ended)."""
         ext.calls.pop(call.key, None)
         ext.remember_ended(call.key)
-        if not call.emitted and call.base_phase is None and call.phase is None:
+        if not _shown(call) and not call.t_alive_late:
             return  # never shown: it ends as silently as it came
         if call.vm_pending and not call.vm_emitted:
             call.vm_emitted = True
@@ -989,7 +1080,8 @@ class CallStateEngine:
             if call is None:
                 call = self._new_call(ext, key, now)
                 call.fill_from_presence(entry)
-                if silent:
+                if silent or call.restored:
+                    call.restored = False
                     call.rebase(phase)
                 else:
                     self._rebase(ext, call, phase, batch)
@@ -998,6 +1090,7 @@ class CallStateEngine:
                 self._rebase(ext, call, phase, batch)
             call.p_listed = True
             call.updated_op = self._op
+            self._vouch(call, sessions.get(key[0]))
         for key, call in list(ext.calls.items()):
             if key in listed or call.updated_op > token.op:
                 continue  # (a push that merely left it out agrees with the snapshot: not skipped)
@@ -1058,7 +1151,8 @@ class CallStateEngine:
                 call = self._new_call(owner, key, now)
                 call.fill_from_party(party, None, None)
                 call.updated_op = self._op
-                if silent:
+                if silent or call.restored:
+                    call.restored = False
                     call.rebase(phase)
                 else:
                     self._rebase(owner, call, phase, batch)
@@ -1082,6 +1176,19 @@ class CallStateEngine:
             call.view(True).phase = phase  # telephony vouches for the call being alive
         call.updated_op = self._op
         return True
+
+    @staticmethod
+    def _vouch(call: TrackedCall, session: TelephonySession | None) -> None:
+        """A listed call's session, read with the snapshot, is telephony's latest word on it.
+
+        The rebase forgot what telephony had shown; without this, a flicker right after the
+        snapshot (before any telephony notification on the call) would hide a call its party still
+        rings on (rule 6) — e.g. every call ringing across a Home Assistant restart.
+        """
+        party = None if session is None else session.party(call.key[1])
+        phase = None if party is None or party.status is None else phase_of_party(party.status.code)
+        if phase is not None:
+            call.view(True).phase = phase
 
     def _rebase(self, ext: _Extension, call: TrackedCall, phase: str, batch: _Batch) -> None:
         """Fire the transition from what was shown to the snapshot's phase, then start afresh there."""
@@ -1115,6 +1222,11 @@ def _call_order(item: tuple[TrackedCall, str]) -> tuple[datetime, int]:
     """Calls are listed by start time (first seen if unknown), then by when the engine met them."""
     call = item[0]
     return (call.start_time or call.first_seen, call.order)
+
+
+def _shown(call: TrackedCall) -> bool:
+    """Whether the call was ever on the sensor (fired an event, or a baseline showed it)."""
+    return bool(call.emitted) or call.base_phase is not None or call.phase is not None
 
 
 def _telephony_live(call: TrackedCall) -> bool:

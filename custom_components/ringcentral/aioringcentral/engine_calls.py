@@ -199,8 +199,10 @@ class TrackedCall:
         "phase",
         "presence",
         "queue_call",
+        "restored",
         "session_id",
         "start_time",
+        "t_alive_late",
         "t_clean",
         "t_end_time",
         "t_ended",
@@ -250,6 +252,8 @@ class TrackedCall:
         self.t_missed: bool | None = None
         self.t_first_time: datetime | None = None
         self.t_end_time: datetime | None = None
+        # Its end arrived first, then an older update saying the party was on the call.
+        self.t_alive_late = False
         # Telephony leads the call's events when presence is not subscribed, or when presence has not
         # listed the call within the settle time (`t_wait_since`). It also leads while every one of its
         # observations of the call arrived in order (`t_clean`): then its view is the call's history.
@@ -260,6 +264,9 @@ class TrackedCall:
         self.vm_pending = False
         self.vm_emitted = False
         self.end_signal_at: datetime | None = None
+        # Announced before a restart (`CallStateEngine.restore_announced`): its first phase is a
+        # silent baseline, not a start.
+        self.restored = False
         # The engine operation that last said something about the call (`updated_op`), and the last
         # presence that merely left it out (`omitted_op`): snapshots never regress past the former.
         self.updated_op = 0

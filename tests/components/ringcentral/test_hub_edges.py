@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
@@ -158,7 +158,7 @@ async def test_a_call_hidden_by_the_flicker_survives_a_restart(
     me = entry.data["extension_id"]
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
     types: list[str] = []
-    hass.bus.async_listen(EVENT_RINGCENTRAL, lambda event: types.append(event.data["type"]))
+    hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: types.append(event.data["type"])))
     tsid = sim.state.calls.start("inbound_flicker", me, step=True)
     sim.state.calls.step(tsid)  # ringing
     await wait_for(hass, lambda: hass.states.get(sensor).state == "ringing")
@@ -191,3 +191,19 @@ async def test_unreadable_stored_sessions_are_ignored(
     store = hub.TokenStore(hass, "e1", "c")
     assert await store.async_load() is None
     assert store.sessions == {"s-1"}
+
+
+async def test_unreadable_stored_calls_are_ignored(hass: HomeAssistant, hass_storage: dict[str, Any]) -> None:
+    hass_storage[f"{DOMAIN}.e1"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.e1",
+        "data": {
+            "credentials_id": "c",
+            "tokens": None,
+            "calls": [["1", "s-1", "p-1"], ["1", "s-2"], ["1", 5, "p-3"], "1/s-4/p-4", None],
+        },
+    }
+    store = hub.TokenStore(hass, "e1", "c")
+    assert await store.async_load() is None
+    assert store.calls == [("1", "s-1", "p-1")]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from homeassistant.components.recorder import Recorder, get_instance, history
 from homeassistant.components.recorder.db_schema import Events, EventTypes
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant, State, callback
 from homeassistant.helpers.recorder import session_scope
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.components.recorder.common import async_wait_recording_done
@@ -111,7 +111,7 @@ async def test_readme_recorder_exclude_keeps_bus_events_out(
     await setup_entry(hass, entry)
     await wait_for(hass, lambda: entry.runtime_data.connected)
     heard: list[str] = []
-    hass.bus.async_listen(EVENT_RINGCENTRAL, lambda event: heard.append(event.data["type"]))
+    hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: heard.append(event.data["type"])))
     await _play_answered_call(hass, sim, me)
 
     assert heard == ["ringing", "answered", "ended"]  # automations still get every event
