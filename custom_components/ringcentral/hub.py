@@ -498,6 +498,7 @@ class RingCentralHub:
         self._fresh = True
         self._async_dispatch_all()
         if self._resync_again and not self._stopping:
+            self._resync_task = None  # this task is done with its work: not one to cancel
             self._async_schedule_resync()
 
     async def _async_resync(self) -> None:

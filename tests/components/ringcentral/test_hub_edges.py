@@ -207,3 +207,51 @@ async def test_unreadable_stored_calls_are_ignored(hass: HomeAssistant, hass_sto
     store = hub.TokenStore(hass, "e1", "c")
     assert await store.async_load() is None
     assert store.calls == [("1", "s-1", "p-1")]
+
+
+def _resync_done(hub_: hub.RingCentralHub) -> bool:
+    return hub_._resync_task is not None and hub_._resync_task.done()
+
+
+def _presence_reads(sim: Simulator) -> int:
+    return sum(1 for e in sim.state.log if e["kind"] == "request" and "/presence" in str(e.get("path", "")))
+
+
+async def test_a_loss_during_a_resync_runs_another_after_it(hass: HomeAssistant, sim: Simulator) -> None:
+    """Notifications lost while a resync runs (its reads may predate the loss): the running resync is
+    not cancelled (losses in a row would starve it) and another one follows it."""
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    hub_ = entry.runtime_data
+    await wait_for(hass, lambda: hub_.connected and _resync_done(hub_))
+    reads = _presence_reads(sim)
+
+    hub_._async_schedule_resync()
+    running = hub_._resync_task
+    hub_._async_resync_after_loss()  # the loss arrives while the resync is under way
+    assert hub_._resync_task is running  # not replaced
+    await wait_for(hass, lambda: _presence_reads(sim) == reads + 2 and hub_._resync_task.done())
+    assert not running.cancelled()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_loss_keeps_the_backoff_of_a_failed_resync(
+    hass: HomeAssistant, sim: Simulator, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a failed resync the retry waits its backoff: a loss does not hammer RingCentral sooner."""
+    monkeypatch.setattr(hub, "RESYNC_RETRY_DELAY", 0.2)  # real seconds; production waits a minute
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    hub_ = entry.runtime_data
+    await wait_for(hass, lambda: hub_.connected and _resync_done(hub_))
+
+    _fault(sim, r"/presence")
+    hub_._async_schedule_resync()
+    await wait_for(hass, lambda: "Could not re-read call state" in caplog.text)
+    reads = _presence_reads(sim)
+    done = hub_._resync_task
+    hub_._async_resync_after_loss()
+    assert hub_._resync_task is done  # no new resync before the retry is due
+    await wait_for(hass, lambda: _presence_reads(sim) > reads and hub_._resync_task is not done)
+    await wait_for(hass, lambda: hub_._resync_task.done() and hub_.is_available(entry.data["extension_id"]))
+    assert await hass.config_entries.async_unload(entry.entry_id)
