@@ -14,6 +14,7 @@ library pipeline or Home Assistant) to the chaos suite's promises:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,8 @@ START_EVENTS = frozenset({"ringing", "dialing"})
 TERMINAL_EVENTS = frozenset({"missed", "ended"})
 AWAY_EVENTS = {"on_hold": "hold", "parked": "parked"}
 _ENDED_CODES = frozenset({"Disconnected", "Gone"})
+# A REST read of one telephony session, as the simulator's request log records its path.
+_SESSION_PATH = re.compile(r"/telephony/sessions/([^/]+)$")
 
 
 def snake(value: str | None) -> str | None:
@@ -59,6 +62,9 @@ class SimLog:
     _latest: dict[str, int] = field(default_factory=dict)
     _watched: set[str] = field(default_factory=set)
     _unheard: set[int] = field(default_factory=set)
+    # (telephonySessionId, partyId) of every party a heard telephony notification was about.
+    _told: set[tuple[str, str]] = field(default_factory=set)
+    _sim: Simulator | None = None
 
     def latest(self, extension_ids: Iterable[str]) -> int:
         """The index of the newest event about any of these extensions (0: none yet)."""
@@ -72,6 +78,7 @@ class SimLog:
     def attach(self, sim: Simulator, watched: Iterable[str]) -> None:
         """Listen to `sim`; events about `watched` extensions are expected to reach the observer."""
         self._watched = set(watched)
+        self._sim = sim
         sim.state.bus.subscribe(self._on_event)
 
     # -- what the observer has heard --------------------------------------------------------------
@@ -79,6 +86,26 @@ class SimLog:
     def heard(self, body: Mapping[str, Any]) -> None:
         """A notification with this body reached the observer."""
         self._unheard.discard(self.index_of(body))
+        if "telephonySessionId" in body:
+            for party in body.get("parties") or ():
+                if isinstance(party, dict):
+                    self._told.add((str(body["telephonySessionId"]), str(party.get("id"))))
+
+    def telephony_told(self, telephony_session_id: str, party_id: str) -> bool:
+        """Whether telephony ever told the observer about this party: a telephony notification about
+        it was heard, or its session was read over REST. Without that, the observer knows only what
+        presence shows (engine rule 6)."""
+        if (telephony_session_id, party_id) in self._told:
+            return True
+        log = self._sim.state.log if self._sim is not None else []
+        return any(
+            entry.get("kind") == "request"
+            and entry.get("method") == "GET"
+            and entry.get("status") == 200
+            and (match := _SESSION_PATH.search(str(entry.get("path", "")))) is not None
+            and match.group(1) == telephony_session_id
+            for entry in log
+        )
 
     def forgive(self) -> None:
         """A resync covers everything published so far: nothing older is awaited any more."""

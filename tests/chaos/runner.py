@@ -121,11 +121,14 @@ class Driver:
     def truth(self) -> dict[str, dict[str, Any]]:
         """The simulator's ground truth, plus the calls the engine shows by design although presence
         hides them: a ringing call in the presence flicker is still ringing while telephony says the
-        party is on it (engine rule 6). Everything else is exactly `GET /sim/state`."""
+        party is on it (engine rule 6), if telephony ever said so to the observer (otherwise presence
+        is all it knows, and presence shows no call). Everything else is exactly `GET /sim/state`."""
         truth = self.sim.state.calls.ground_truth()
         for session in getattr(self.sim.state.calls, "_sessions", {}).values():
             for party in session.parties:
                 if party.extension is None or not party.flicker or party.code not in SHOWN_CODES:
+                    continue
+                if not self.log.telephony_told(session.telephony_session_id, party.id):
                     continue
                 ext_truth = truth[party.extension.id]
                 ext_truth["activeCalls"] = [

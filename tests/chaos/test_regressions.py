@@ -52,7 +52,9 @@ from rcsim.events import SimEvent
 from rcsim.faults import HttpFault, NotificationFaults
 from rcsim.model import Extension, SimState, populate
 
-from .runner import TIME_SCALE, wait_until
+from .oracle import SimLog
+from .plan import make_plan
+from .runner import TIME_SCALE, Driver, wait_until
 
 
 @pytest.fixture
@@ -656,3 +658,165 @@ async def test_restart_while_a_call_end_settles_still_fires_it(
         assert types == ["ringing", "answered", "ended"], f"the restart swallowed the call's end: {types}"
     finally:
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+class _EngineFeed:
+    """A pure engine fed the simulator's own notification bodies, on a clock a test moves by hand;
+    deadlines run the way a hub runs them (`tick` at each `next_deadline`)."""
+
+    def __init__(self, extensions: int = 2) -> None:
+        self.state = SimState(SimConfig(seed=7))
+        self.extensions = populate(self.state, extensions)
+        self.state.calls = CallEngine(self.state)
+        self.published: list[SimEvent] = []
+        self.state.bus.subscribe(self.published.append)
+        self.me = self.extensions[0].id
+        self.engine = CallStateEngine()
+        self.engine.set_monitored([e.id for e in self.extensions])
+        self.clock = datetime(2024, 5, 1, tzinfo=UTC)
+
+    def now(self, step: float = 0.1) -> datetime:
+        self.clock += timedelta(seconds=step)
+        return self.clock
+
+    def take(self) -> list[SimEvent]:
+        """What the simulator published since the last call (not delivered yet)."""
+        events, self.published[:] = list(self.published), []
+        return events
+
+    def deliver(self, events: list[SimEvent]) -> list[str]:
+        types: list[str] = []
+        for event in events:
+            if event.kind == "presence":
+                update = self.engine.apply_presence(parse_presence(event.body, detailed=True), self.now())
+            else:
+                update = self.engine.apply_telephony(parse_telephony_session(event.body), self.now())
+            types += [e.type for e in update.events]
+        return types
+
+    def run_deadlines(self) -> list[str]:
+        types: list[str] = []
+        while (deadline := self.engine.next_deadline()) is not None:
+            self.clock = max(self.clock, deadline)
+            types += [e.type for e in self.engine.tick(self.clock).events]
+        return types
+
+    def snapshot(self, tsids: tuple[str, ...] = ()) -> list[str]:
+        """A resync as the hub does it: every extension's REST presence, then the given sessions."""
+        token = self.engine.begin_snapshot()
+        presences = {e.id: parse_presence(self.state.calls.presence(e.id)) for e in self.extensions}
+        sessions = {}
+        for tsid in tsids:
+            body = self.state.calls.telephony_session(tsid)
+            sessions[tsid] = None if body is None else parse_telephony_session(body)
+        update = self.engine.apply_snapshot(token, presences, sessions, self.now())
+        return [e.type for e in update.events]
+
+
+def test_presence_reordered_right_after_a_resync_still_tells_the_call() -> None:
+    """After a resync (notifications were lost, so the presence stream has a gap), a short call's
+    notifications arrive with each step overtaking the one before: its hang-up first. The first
+    presence after the resync must not make the earlier ones stale, and the telephony hang-up heard
+    first must not end the call before the held-back presences tell its story."""
+    feed = _EngineFeed()
+    me = feed.me
+    feed.snapshot()
+    feed.state.calls.set_presence(me, user_status="Busy")  # the presence stream has started
+    feed.state.calls.set_presence(me, user_status="Available")
+    feed.deliver(feed.take())
+    feed.state.calls.set_presence(me, user_status="Busy")  # lost while the connection was down
+    feed.take()
+    assert feed.snapshot() == []
+    tsid = feed.state.calls.start("inbound_answered", me, step=True)
+    steps = []
+    for _ in range(3):  # ring, answer, hang up
+        feed.state.calls.step(tsid)
+        steps.append(feed.take())
+    types = feed.deliver([event for step in reversed(steps) for event in step])
+    types += feed.run_deadlines()
+    assert types == ["ringing", "answered", "ended"]
+    assert feed.engine.state(me).calls == ()
+
+
+def test_resync_session_keeps_a_listed_ringing_call_through_the_flicker() -> None:
+    """A ringing call's notifications were lost; the resync finds it in REST presence and reads its
+    session (Proceeding). When presence then flickers (NoCall, intermediate), the session is
+    telephony's latest word that the party rings on: the call stays shown (engine rule 6)."""
+    feed = _EngineFeed()
+    me = feed.me
+    feed.snapshot()
+    tsid = feed.state.calls.start("inbound_flicker", me, step=True)
+    feed.state.calls.step(tsid)  # ringing: these notifications are lost
+    feed.take()
+    assert feed.snapshot((tsid,)) == ["ringing"]
+    feed.state.calls.step(tsid)  # presence flickers to NoCall (intermediate); telephony rings on
+    assert feed.deliver(feed.take()) == []
+    assert feed.run_deadlines() == []
+    state = feed.engine.state(me)
+    assert (state.telephony_status, [c.status for c in state.calls]) == ("ringing", ["ringing"])
+
+
+async def test_flicker_truth_expects_only_calls_telephony_told_the_observer_about(sim: Simulator) -> None:
+    """The oracle's flicker exception (a call presence hides is expected ringing while its party rings
+    on) needs telephony's word to have reached the observer: a call whose notifications were all
+    lost and which REST presence hides cannot be known, so the truth is what presence shows."""
+    log = SimLog()
+    users = [e.id for e in sim.state.account.extensions.values() if e.type == "User"]
+    log.attach(sim, users)
+    published: list[SimEvent] = []
+    sim.state.bus.subscribe(published.append)
+    async with aiohttp.ClientSession() as session:
+        driver = Driver(make_plan(1), sim, session, log)
+        calls = {}
+        for ext_id in users:
+            calls[ext_id] = sim.state.calls.start("inbound_flicker", ext_id, step=True)
+            sim.state.calls.step(calls[ext_id])  # ringing: never heard
+            sim.state.calls.step(calls[ext_id])  # presence flickers to NoCall (intermediate)
+        assert [driver.truth()[ext_id]["activeCalls"] for ext_id in users] == [[], []]
+        first, second = users
+        client = sim_client(sim, session)
+        try:  # what a resync would read
+            assert await client.get_telephony_session(calls[first]) is not None
+        finally:
+            await client.close(revoke=False)
+        log.heard(next(e.body for e in published if e.kind == "telephony" and e.extension_id == second))
+        truth = driver.truth()
+        assert [[c["telephonySessionId"] for c in truth[ext_id]["activeCalls"]] for ext_id in users] == [
+            [calls[first]],
+            [calls[second]],
+        ]
+
+
+def test_presences_a_gap_held_back_until_a_resync_started_are_older_than_it() -> None:
+    """A presence waits behind a gap; a resync starts; the wait ends while its requests run, so the
+    held-back presence (the call ringing) applies then. It arrived before the resync started, so
+    REST's answer (the call connected meanwhile; its notifications were lost) is newer and wins."""
+    feed = _EngineFeed()
+    me = feed.me
+    feed.snapshot()
+    feed.state.calls.set_presence(me, user_status="Busy")  # the presence stream has started
+    feed.state.calls.set_presence(me, user_status="Available")
+    feed.deliver(feed.take())
+    feed.state.calls.set_presence(me, user_status="Busy")  # delayed beyond the settle time
+    feed.take()
+    tsid = feed.state.calls.start("inbound_answered", me, step=True)
+    feed.state.calls.step(tsid)  # ringing: only its presence arrives, behind the gap
+    assert feed.deliver([e for e in feed.take() if e.kind == "presence"]) == []
+    feed.state.calls.step(tsid)  # answered: lost
+    feed.take()
+    token = feed.engine.begin_snapshot()
+    deadline = feed.engine.next_deadline()
+    assert deadline is not None
+    feed.clock = max(feed.clock, deadline)
+    types = [e.type for e in feed.engine.tick(feed.clock).events]  # the wait ends mid-resync
+    session = feed.state.calls.telephony_session(tsid)
+    assert session is not None
+    update = feed.engine.apply_snapshot(
+        token,
+        {e.id: parse_presence(feed.state.calls.presence(e.id)) for e in feed.extensions},
+        {tsid: parse_telephony_session(session)},
+        feed.now(),
+    )
+    types += [e.type for e in update.events] + feed.run_deadlines()
+    assert types == ["ringing", "answered"]
+    assert [c.status for c in feed.engine.state(me).calls] == ["call_connected"]

@@ -31,7 +31,10 @@ How it decides (the rules the tests pin down):
    are repeated `uuid`s (`apply_notification`) and telephony party updates at or below the party's
    last sequence.
    The first presence the engine applies for an extension starts its stream: older ones arriving
-   later are stale.
+   later are stale. After a snapshot, the first presence numbered beyond the stream's old position
+   waits the same way for the numbers in between: they may be newer than the snapshot, only
+   reordered; what is still missing after `settle_seconds` was lost before it, so the stream moves
+   on without giving up on order.
 4. **Transitions never go backwards** (a late Proceeding after Answered fires nothing) and are never
    invented: the first phase a source shows is the call's start (a call transferred in connected fires
    `answered`, not `ringing`).
@@ -40,8 +43,10 @@ How it decides (the rules the tests pin down):
    when it lists the call NoCall with `terminationType` final, leaves it out of two consecutive
    detailed presence events, or leaves it out once while telephony says it ended. If only some sources
    said so, the terminal fires `settle_seconds` after the first did (`tick` / `next_deadline`), so a
-   lost notification of the other cannot keep a call alive. Only presence leaving a call out, while
-   telephony's latest word is that the party is on it, is no end signal (see 6). Type:
+   lost notification of the other cannot keep a call alive; while presence waits for a gap (rule 3)
+   it fires no earlier than that wait ends, as the held-back presences may tell the call's story (a
+   reordered answer). Only presence leaving a call out, while telephony's latest word is that the
+   party is on it, is no end signal (see 6). Type:
    RingCentral's `missedCall` from a terminal or voicemail party status when known, else `missed` for
    an inbound call this party never answered, else `ended`. `duration` is seconds from start to end.
    Ended calls are remembered (the last 16 per extension) so late notifications cannot revive them.
@@ -63,14 +68,16 @@ How it decides (the rules the tests pin down):
    telephonyStatus.
 8. **Snapshots** (`begin_snapshot` / `apply_snapshot`) reset the baseline of the extensions whose
    presence they include and of calls whose session they include, but never regress what a push
-   applied after `begin_snapshot` changed: those extensions' fields and calls keep their pushed state.
+   applied after `begin_snapshot` changed: those extensions' fields and calls keep their pushed state
+   (a presence that arrived before it and waited behind a gap is older than the snapshot, though).
    A presence push that merely left a call out asserts nothing about it: it keeps the call from being
    listed again by an older snapshot, but does not keep a snapshot without the call from ending it.
    Calls missing from the snapshot end (terminal per rule 5, with the session's reason when given)
    unless their session says the party is alive (then hidden by presence as in rule 6); calls only in
-   the snapshot appear, including a live party only its session lists. An extension the
-   engine knew nothing about gets a silent baseline: calls already in progress fire no start events.
-   A listed call's session read with the snapshot is telephony's word on it (rule 6 for a flicker).
+   the snapshot appear, including a live party only its session lists. A listed call whose session
+   says the party is on it stays shown through a later flicker (rule 6), until telephony says more.
+   An extension the engine knew nothing about gets a silent baseline: calls already in progress fire
+   no start events.
 9. **Restarts.** `announced_calls` / `restore_announced` hand the calls one engine announced to the
    next: a restored call's first phase is a silent baseline, even where the new baseline missed it.
    `finish` fires what an engine replaced now can no longer wait for (ends a source already reported).
@@ -443,17 +450,8 @@ class CallStateEngine:
         deadlines: list[datetime] = []
         for ext_id in self._pending:
             ext = self._exts.get(ext_id)
-            if ext is None:
-                continue
-            for moment in (ext.pstream.waiting_since, ext.t_gap_since):
-                if moment is not None:
-                    deadlines.append(moment + self._settle)
-            for call in ext.calls.values():
-                deadlines.extend(
-                    moment + self._settle
-                    for moment in (call.end_signal_at, call.t_wait_since)
-                    if moment is not None
-                )
+            if ext is not None:
+                deadlines.extend(moment + self._settle for moment in self._waits(ext))
         return min(deadlines, default=None)
 
     # ------------------------------------------------------------------ inputs
@@ -592,7 +590,8 @@ class CallStateEngine:
             return  # a duplicate, or older than what was applied
         if stream.buffer is not None and seq in stream.buffer:
             return
-        if stream.next is None or seq == stream.next or not stream.contiguous or stream.jump:
+        # After a snapshot (`jump`) a gap may hold presences sent after it, reordered: wait for them too.
+        if stream.next is None or seq == stream.next or not stream.contiguous:
             stream.jump = False
             stream.next = seq + 1
             self._apply_presence(ext, presence, now, batch)
@@ -611,9 +610,9 @@ class CallStateEngine:
         """Apply buffered presences that are now in order."""
         stream = ext.pstream
         while stream.buffer and stream.next is not None and stream.next in stream.buffer:
-            presence, _ = stream.buffer.pop(stream.next)
+            presence, received = stream.buffer.pop(stream.next)
             stream.next += 1
-            self._apply_presence(ext, presence, now, batch)
+            self._apply_presence(ext, presence, now, batch, received=received)
         if not stream.buffer:
             stream.buffer = None
             stream.waiting_since = None
@@ -625,15 +624,20 @@ class CallStateEngine:
 
         The missing notifications are lost: the update says so, so the caller re-reads the extension.
         """
-        batch.lost.add(ext.id)
         stream = ext.pstream
+        # Even right after a snapshot: what is missing may have been sent after it (and lost).
+        batch.lost.add(ext.id)
         buffer = stream.buffer or {}
         stream.buffer = None
-        stream.waiting_since = None
-        stream.contiguous = False
+        # Right after a snapshot the missing numbers were lost before it, which the snapshot covers:
+        # the stream starts at what arrived and keeps restoring order.
+        stream.contiguous = stream.jump
+        stream.jump = False
         for seq in sorted(buffer):
             stream.next = seq + 1
-            self._apply_presence(ext, buffer[seq][0], now, batch)
+            self._apply_presence(ext, buffer[seq][0], now, batch, received=buffer[seq][1])
+        # Only now: terminals held back by the wait (`_settle_calls`) see everything it held.
+        stream.waiting_since = None
 
     def _expire(self, now: datetime, batch: _Batch) -> None:
         """Release gaps, hand calls to telephony and settle terminals whose time has come."""
@@ -667,16 +671,35 @@ class CallStateEngine:
 
     def _due(self, ext: _Extension, now: datetime) -> bool:
         """Whether any of the extension's deadlines has passed."""
+        return any(now - moment >= self._settle for moment in self._waits(ext))
+
+    @staticmethod
+    def _waits(ext: _Extension) -> list[datetime]:
+        """When each of the extension's waits began (each ends `settle_seconds` later). A terminal's
+        settle time does not run out while the presence stream waits for a gap (`_settle_calls`)."""
+        stream_waits = ext.pstream.waiting_since is not None
         moments = [ext.pstream.waiting_since, ext.t_gap_since]
         for call in ext.calls.values():
-            moments.extend((call.end_signal_at, call.t_wait_since))
-        return any(moment is not None and now - moment >= self._settle for moment in moments)
+            moments.extend((None if stream_waits else call.end_signal_at, call.t_wait_since))
+        return [moment for moment in moments if moment is not None]
 
     # ------------------------------------------------------------------ presence
 
-    def _apply_presence(self, ext: _Extension, presence: Presence, now: datetime, batch: _Batch) -> None:
+    def _apply_presence(
+        self,
+        ext: _Extension,
+        presence: Presence,
+        now: datetime,
+        batch: _Batch,
+        *,
+        received: int | None = None,
+    ) -> None:
+        """Apply one presence in stream order; `received`: the operation it arrived in, if it waited
+        in the buffer. What it says is as old as its arrival: one that arrived before a snapshot
+        started is older than the snapshot's REST reads, even if a gap held it back until after."""
+        op = self._op if received is None else received
         ext.known = True
-        ext.p_op = self._op
+        ext.p_op = max(ext.p_op, op)
         self._take_presence_fields(ext, presence)
         if not presence.detailed:
             return
@@ -713,7 +736,7 @@ class CallStateEngine:
             call.p_hidden = False
             call.p_final = False
             call.t_wait_since = None
-            call.updated_op = self._op
+            call.updated_op = max(call.updated_op, op)
             self._observe(ext, call, False, phase, batch)
         for key, entry in finals.items():
             if key in ext.calls or ext.is_ended(key):
@@ -735,12 +758,12 @@ class CallStateEngine:
             if key in finals:
                 # An explicit end, even of a call only telephony had shown so far (presence's own
                 # listing of it may have been lost).
-                call.updated_op = self._op
+                call.updated_op = max(call.updated_op, op)
                 call.p_final = True
             elif call.p_listed and not truncated:
                 # Only a hint of the end (rule 5): it does not outweigh a snapshot that also finds
                 # the call gone, so it does not count as an update (`updated_op`, rule 8).
-                call.omitted_op = self._op
+                call.omitted_op = max(call.omitted_op, op)
                 call.p_absent += 1
         self._settle_calls(ext, now, batch)
 
@@ -825,6 +848,7 @@ class CallStateEngine:
                 self._late_life(call, event, party)
                 return
             call.t_seq = event.sequence
+        call.t_session_live = False  # telephony's own, newer word
         call.fill_from_party(party, event.session_id, event.event_time)
         call.updated_op = self._op
         self._take_party_status(call, party, event.event_time)
@@ -992,7 +1016,10 @@ class CallStateEngine:
             telephony_over = call.t_ended and ext.t_missing is None
             agreed = (not want_presence or presence_over) and (not want_telephony or telephony_over)
             # A call never shown waits out the settle time: what arrives late may show it was a call.
-            if (agreed and _shown(call)) or now - call.end_signal_at >= self._settle:
+            # Presence held back behind a gap may still tell the call's story (a reordered answer, or
+            # its whole life after a snapshot): the settle time waits for the gap to fill or be given up.
+            timed_out = now - call.end_signal_at >= self._settle and ext.pstream.waiting_since is None
+            if (agreed and _shown(call)) or timed_out:
                 self._terminate(ext, call, now, batch)
 
     def _terminate(self, ext: _Extension, call: TrackedCall, now: datetime, batch: _Batch) -> None:
@@ -1019,7 +1046,8 @@ class CallStateEngine:
         """The call's sensor status, or None while it is not on the user's phone (rule 6)."""
         if call.t_ended or call.p_final:
             return None
-        if (call.p_absent or call.p_hidden) and not _telephony_live(call):
+        live = _telephony_live(call)
+        if (call.p_absent and not live) or (call.p_hidden and not (live or call.t_session_live)):
             return None  # presence hides it, and telephony does not say it is still on
         return status_of_phase(call.phase)
 
@@ -1088,9 +1116,9 @@ class CallStateEngine:
             else:
                 call.fill_from_presence(entry)
                 self._rebase(ext, call, phase, batch)
+            self._vouch_from_session(call, sessions.get(key[0]))
             call.p_listed = True
             call.updated_op = self._op
-            self._vouch(call, sessions.get(key[0]))
         for key, call in list(ext.calls.items()):
             if key in listed or call.updated_op > token.op:
                 continue  # (a push that merely left it out agrees with the snapshot: not skipped)
@@ -1161,6 +1189,15 @@ class CallStateEngine:
                     call.p_listed = True
                     call.p_hidden = True
 
+    @staticmethod
+    def _vouch_from_session(call: TrackedCall, session: TelephonySession | None) -> None:
+        """A listed call whose session says the party is on it: a later flicker (an intermediate
+        NoCall) does not hide it (rule 6), as the rebase forgot what telephony's notifications said.
+        Only for that: presence leaving the call out later is newer news than this read."""
+        party = None if session is None else session.party(call.key[1])
+        phase = None if party is None or party.status is None else phase_of_party(party.status.code)
+        call.t_session_live = phase is not None and phase != VOICEMAIL
+
     def _snapshot_party(self, ext: _Extension, call: TrackedCall, party: Party | None, batch: _Batch) -> bool:
         """Apply a REST session's party to a known call; False if the call is over for it."""
         if party is not None:
@@ -1176,19 +1213,6 @@ class CallStateEngine:
             call.view(True).phase = phase  # telephony vouches for the call being alive
         call.updated_op = self._op
         return True
-
-    @staticmethod
-    def _vouch(call: TrackedCall, session: TelephonySession | None) -> None:
-        """A listed call's session, read with the snapshot, is telephony's latest word on it.
-
-        The rebase forgot what telephony had shown; without this, a flicker right after the
-        snapshot (before any telephony notification on the call) would hide a call its party still
-        rings on (rule 6) — e.g. every call ringing across a Home Assistant restart.
-        """
-        party = None if session is None else session.party(call.key[1])
-        phase = None if party is None or party.status is None else phase_of_party(party.status.code)
-        if phase is not None:
-            call.view(True).phase = phase
 
     def _rebase(self, ext: _Extension, call: TrackedCall, phase: str, batch: _Batch) -> None:
         """Fire the transition from what was shown to the snapshot's phase, then start afresh there."""

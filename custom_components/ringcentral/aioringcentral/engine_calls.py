@@ -211,6 +211,7 @@ class TrackedCall:
         "t_missed",
         "t_reason",
         "t_seq",
+        "t_session_live",
         "t_wait_since",
         "telephony",
         "to_name",
@@ -254,6 +255,9 @@ class TrackedCall:
         self.t_end_time: datetime | None = None
         # Its end arrived first, then an older update saying the party was on the call.
         self.t_alive_late = False
+        # The last snapshot read the party's session alive (until telephony says more): presence's
+        # flicker does not hide the call then.
+        self.t_session_live = False
         # Telephony leads the call's events when presence is not subscribed, or when presence has not
         # listed the call within the settle time (`t_wait_since`). It also leads while every one of its
         # observations of the call arrived in order (`t_clean`): then its view is the call's history.
@@ -295,6 +299,7 @@ class TrackedCall:
         self.emitted = []
         self.presence = None
         self.telephony = None
+        self.t_session_live = False
         self.t_clean = True
         self.p_absent = 0
         self.p_final = False
@@ -342,9 +347,10 @@ class Stream:
 
     In-order notifications apply at once; one that arrives after a gap waits until the gap fills,
     the settle time passes, or a snapshot resets the stream. A stream whose gap had to be given up
-    on stops waiting (`contiguous` False: newest wins) until the next snapshot. After a snapshot the
-    next notification at or above `next` starts the stream again (`jump`): what was lost before the
-    snapshot is not worth waiting for.
+    on stops waiting (`contiguous` False: newest wins) until the next snapshot. After a snapshot
+    (`jump`) a gap below the next notification may hold reordered ones sent after the snapshot: it
+    waits the same way, but what is still missing then was lost before the snapshot, which covers
+    it, so order is not given up.
     """
 
     __slots__ = ("buffer", "contiguous", "jump", "next", "waiting_since")
