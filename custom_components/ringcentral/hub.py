@@ -510,7 +510,7 @@ class RingCentralHub:
         """
         token = self.engine.begin_snapshot()
         presences, unread = await self._async_read_presences()
-        sessions = await self._async_read_sessions(presences.values())
+        sessions, unread_sessions = await self._async_read_sessions(presences.values())
         update = self.engine.apply_snapshot(token, presences, sessions, self._now())
         # Not a resync from inside one: the snapshot resets the streams it read, so its own settling
         # can only give up on the gap of an extension it did not read (an unread one fails it).
@@ -521,6 +521,9 @@ class RingCentralHub:
                 "no presence for extension(s) "
                 + "; ".join(f"{ext_id}: {err.message}" for ext_id, err in unread.items())
             )
+        if unread_sessions:
+            # The calls whose session could not be read were kept as they were: read them again.
+            raise RingCentralError(f"could not read {len(unread_sessions)} telephony session(s)")
 
     async def _async_read_presences(self) -> tuple[dict[str, Presence], dict[str, RingCentralError]]:
         """Presence per monitored extension, and the error for each one that could not be read."""
@@ -538,10 +541,11 @@ class RingCentralHub:
 
     async def _async_read_sessions(
         self, presences: Iterable[Presence]
-    ) -> dict[str, TelephonySessionEvent | None]:
+    ) -> tuple[dict[str, TelephonySessionEvent | None], set[str]]:
         """Sessions of the calls presence lists and of every call the engine tracks (None: the
-        session is gone; left out: not readable). Presence leaves out or hides calls that are still
-        alive (the flicker): without their session the snapshot would end them."""
+        session is gone; left out: not readable), and the ids that could not be read. Presence
+        leaves out or hides calls that are still alive (the flicker): without their session the
+        snapshot would end them."""
         listed = {
             call.telephony_session_id
             for presence in presences
@@ -550,12 +554,14 @@ class RingCentralHub:
         }
         tsids = sorted(listed | self.engine.tracked_sessions() | self._restored_sessions)
         sessions: dict[str, TelephonySessionEvent | None] = {}
+        unread: set[str] = set()
         for tsid in tsids:
             try:
                 sessions[tsid] = await self.client.get_telephony_session(tsid)
             except RingCentralError as err:
                 LOGGER.debug("Could not read telephony session %s: %s", tsid, err.message)
-        return sessions
+                unread.add(tsid)
+        return sessions, unread
 
     # --- extensions and devices ----------------------------------------------------------------------
 

@@ -2,9 +2,9 @@
 
 Transport → `parse_notification` → `CallStateEngine`, with a REST resync whenever the transport
 reports `NEW` or `LOST` and a timer for the engine's deadlines, as `custom_components/ringcentral/hub.py`
-does: a failed resync is retried (as the hub does since bug A was fixed), and, unlike the hub until
-bug B is fixed (docs/chaos.md; pinned in test_regressions.py), a resync also reads the sessions of
-calls REST presence leaves out. So library-level runs test the library, not the hub's known bugs.
+does: a failed resync is retried (bug A), and a resync reads the sessions of the calls REST presence
+lists and of every call the engine tracks (bug B), also those it learned of only from an earlier
+resync, never from a notification.
 Time is the simulator's clock, so settle windows and backoffs shrink with its `time_scale`.
 """
 
@@ -150,7 +150,6 @@ class LibraryHub:
                 rng=random.Random(seed + 1),
             )
         self.events: list[ObservedEvent] = []
-        self.tracked: set[str] = set()  # telephony sessions heard of and not known to be over
         self.resyncs = 0
         self.failed_resyncs = 0
         self._run: asyncio.Task[None] | None = None
@@ -231,7 +230,6 @@ class LibraryHub:
         body = raw.get("body")
         if isinstance(body, dict):
             self.log.heard(body)
-            self._track_sessions(body)
         try:
             notification = parse_notification(raw)
             if (
@@ -311,23 +309,20 @@ class LibraryHub:
             if call.telephony_session_id
         }
         sessions: dict[str, TelephonySession | None] = {}
-        for tsid in sorted(listed | self.tracked):
-            with contextlib.suppress(RingCentralError):
+        # As hub.py: the engine's tracked calls, not only those a notification named. A call known
+        # only from an earlier resync's presence (its notifications lost), hidden by the flicker now,
+        # would otherwise be ended by this snapshot although its party still rings.
+        unread = 0
+        for tsid in sorted(listed | self.engine.tracked_sessions()):
+            try:
                 sessions[tsid] = await self.client.get_telephony_session(tsid)
-                if sessions[tsid] is None:
-                    self.tracked.discard(tsid)
+            except RingCentralError:
+                unread += 1
         # Not a resync from inside one: the snapshot resets the streams it read, so its own settling
         # can only give up on the gap of an extension whose presence could not be read.
         self._dispatch(self.engine.apply_snapshot(token, presences, sessions, self._now()), resync=False)
-
-    def _track_sessions(self, body: dict[str, Any]) -> None:
-        """Remember the sessions notifications named: a resync reads them even when REST presence
-        leaves the call out (the flicker hides a ringing call from presence, not from telephony)."""
-        if body.get("telephonySessionId"):
-            self.tracked.add(str(body["telephonySessionId"]))
-        for call in body.get("activeCalls") or ():
-            if isinstance(call, dict) and call.get("telephonySessionId"):
-                self.tracked.add(str(call["telephonySessionId"]))
+        if unread:  # as hub.py: the calls of unread sessions were kept as they were; read them again
+            raise RingCentralError(f"could not read {unread} telephony session(s)")
 
     # -- engine output ----------------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ from rcsim.faults import HttpFault, NotificationFaults
 from rcsim.model import Extension, SimState, populate
 
 from .oracle import SimLog
+from .pipeline import MONITOR_SELECTED, LibraryHub
 from .plan import make_plan
 from .runner import TIME_SCALE, Driver, wait_until
 
@@ -820,3 +821,48 @@ def test_presences_a_gap_held_back_until_a_resync_started_are_older_than_it() ->
     types += [e.type for e in update.events] + feed.run_deadlines()
     assert types == ["ringing", "answered"]
     assert [c.status for c in feed.engine.state(me).calls] == ["call_connected"]
+
+
+async def test_library_resync_reads_the_session_of_a_call_only_a_resync_had_listed(sim: Simulator) -> None:
+    """The library-level pipeline must read the sessions of every call the engine tracks, as hub.py
+    does: a ringing call whose notifications were all lost is known only from a resync's REST
+    presence; a second resync during the flicker (REST presence leaves it out) without its session
+    ended it (a false `missed`, and the call remembered as ended while it rang on)."""
+    log = SimLog()
+    me = next(e.id for e in sim.state.account.extensions.values() if e.type == "User")
+    log.attach(sim, [me])
+    async with aiohttp.ClientSession() as session:
+        hub = LibraryHub(sim, session, [me], monitor=MONITOR_SELECTED, log=log, seed=1)
+        try:
+            await hub.resync()  # the baseline: no call yet
+            tsid = sim.state.calls.start("inbound_flicker", me, step=True)
+            sim.state.calls.step(tsid)  # ringing: never heard (the transport is not running)
+            await hub.resync()
+            assert [e.type for e in hub.events] == ["ringing"]
+            sim.state.calls.step(tsid)  # presence flickers to NoCall (intermediate); the party rings on
+            await hub.resync()
+            assert [e.type for e in hub.events] == ["ringing"], "the resync ended a live call"
+            assert [c[2] for c in hub.state()[me]["calls"]] == ["ringing"]
+        finally:
+            await hub.stop()
+
+
+@pytest.mark.parametrize(("session_read", "expected"), [("failed", []), ("gone", ["missed"])])
+def test_a_session_the_snapshot_could_not_read_does_not_end_the_call(
+    session_read: str, expected: list[str]
+) -> None:
+    """A ringing call in the flicker: REST presence hides it, so only its session can say it still
+    rings. A session that could not be read (5xx, 429) is no answer: the call stays, only a session
+    that is gone (404) ends it."""
+    run = InProcessFeed()
+    calls = run.state.calls
+    tsid = calls.start("inbound_flicker", run.me, step=True)
+    calls.step(tsid)  # ringing
+    assert run.feed() == ["ringing"]
+    calls.step(tsid)  # presence flickers to NoCall (intermediate); the party still rings
+    assert run.feed() == []
+    token = run.engine.begin_snapshot()
+    sessions: dict[str, Any] = {} if session_read == "failed" else {tsid: None}
+    update = run.engine.apply_snapshot(token, {run.me: run.presence()}, sessions, run.now())
+    assert [e.type for e in update.events] + run.settle() == expected
+    assert run.shown() == ([] if expected else ["ringing"])

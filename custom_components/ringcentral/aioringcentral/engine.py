@@ -1122,7 +1122,14 @@ class CallStateEngine:
         for key, call in list(ext.calls.items()):
             if key in listed or call.updated_op > token.op:
                 continue  # (a push that merely left it out agrees with the snapshot: not skipped)
-            session = sessions.get(key[0])
+            if key[0] not in sessions:
+                # Its session could not be read: presence leaving the call out is then only a hint
+                # of its end (rule 5, as from a push), not the end a missing session (404) is.
+                if call.p_listed:
+                    call.omitted_op = self._op
+                    call.p_absent += 1
+                continue
+            session = sessions[key[0]]
             party = None if session is None else session.party(key[1])
             if self._snapshot_party(ext, call, party, batch):
                 # Presence no longer lists it but the session says the party is alive. In voicemail:

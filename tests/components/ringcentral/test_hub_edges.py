@@ -255,3 +255,37 @@ async def test_a_loss_keeps_the_backoff_of_a_failed_resync(
     await wait_for(hass, lambda: _presence_reads(sim) > reads and hub_._resync_task is not done)
     await wait_for(hass, lambda: hub_._resync_task.done() and hub_.is_available(entry.data["extension_id"]))
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_resync_that_cannot_read_a_hidden_calls_session_keeps_it_and_retries(
+    hass: HomeAssistant, sim: Simulator, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Presence hides a ringing call (the flicker) when a resync runs, and its session read fails:
+    the call is not ended (no false `missed`), and the resync is tried again until it reads it."""
+    monkeypatch.setattr(hub, "RESYNC_RETRY_DELAY", 0.05)  # real seconds; production waits a minute
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    hub_ = entry.runtime_data
+    await wait_for(hass, lambda: hub_.connected and _resync_done(hub_))
+    me = entry.data["extension_id"]
+    sensor = entity_id(hass, "sensor", f"{me}_call_status")
+    types: list[str] = []
+    hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: types.append(event.data["type"])))
+    tsid = sim.state.calls.start("inbound_flicker", me, step=True)
+    sim.state.calls.step(tsid)  # ringing
+    await wait_for(hass, lambda: hass.states.get(sensor).state == "ringing")
+    sim.state.calls.step(tsid)  # presence: NoCall (intermediate); REST presence leaves it out
+    fault = _fault(sim, r"/telephony/sessions/")  # a 400: not retried by the client
+    reads = _session_reads(sim, tsid)
+
+    hub_._async_schedule_resync()
+    await wait_for(hass, lambda: "could not read 1 telephony session" in caplog.text)
+    assert hass.states.get(sensor).state == "ringing"
+    await wait_for(hass, lambda: fault.remaining == 0 and _session_reads(sim, tsid) > reads)
+    await wait_for(hass, lambda: _resync_done(hub_) and hub.TIMER_RESYNC not in hub_._timers)
+    assert hass.states.get(sensor).state == "ringing"
+    sim.state.calls.step(tsid)  # presence shows it ringing again
+    sim.state.calls.step(tsid)  # answered
+    await wait_for(hass, lambda: hass.states.get(sensor).state == "call_connected")
+    assert types == ["ringing", "answered"]
+    assert await hass.config_entries.async_unload(entry.entry_id)
