@@ -866,3 +866,37 @@ def test_a_session_the_snapshot_could_not_read_does_not_end_the_call(
     update = run.engine.apply_snapshot(token, {run.me: run.presence()}, sessions, run.now())
     assert [e.type for e in update.events] + run.settle() == expected
     assert run.shown() == ([] if expected else ["ringing"])
+
+
+def test_telephony_sent_before_a_resync_does_not_move_the_call_back() -> None:
+    """A call's notifications are held back (reordered, delayed) while a resync reads it parked; its
+    parked presence arrived first, behind the gap, so the older presences are stale after the resync.
+    The telephony updates then arrive after the resync, the answer first: REST has no sequence, so
+    they cannot be shown newer than its read, and must not move the call back to connected (a
+    `resumed` that never happened, then stuck connected while it is parked: seed 20194)."""
+    feed = _EngineFeed()
+    me = feed.me
+    feed.snapshot()
+    feed.state.calls.set_presence(me, user_status="Busy")  # the presence stream has started
+    feed.state.calls.set_presence(me, user_status="Available")
+    feed.deliver(feed.take())
+    tsid = feed.state.calls.start("park_pickup", me, step=True)
+    steps = []
+    for _ in range(3):  # ring, answer, park: all held back
+        feed.state.calls.step(tsid)
+        steps.append(feed.take())
+    assert feed.deliver([e for e in steps[2] if e.kind == "presence"]) == []  # waits behind the gap
+    assert feed.snapshot((tsid,)) == ["parked"]
+    telephony = {
+        party["status"]["code"]: e
+        for step in steps
+        for e in step
+        if e.kind != "presence"
+        for party in e.body["parties"]
+        if party.get("extensionId") == me
+    }
+    late = [telephony["Answered"], telephony["Proceeding"], telephony["Parked"]]
+    late += [e for step in steps[:2] for e in step if e.kind == "presence"]  # stale after the resync
+    assert feed.deliver(late) + feed.run_deadlines() == []
+    state = feed.engine.state(me)
+    assert (state.telephony_status, [c.status for c in state.calls]) == ("parked_call", ["parked_call"])

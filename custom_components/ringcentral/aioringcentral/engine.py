@@ -23,7 +23,9 @@ How it decides (the rules the tests pin down):
    listed within `settle_seconds`. It also leads, next to presence, while it is in order: as long as
    the extension's telephony numbering shows no gap and every update of the call arrived in order,
    its view is the call's history, so it applies at once instead of waiting for presence to repeat
-   it (whichever source is ahead fires; the other only confirms).
+   it (whichever source is ahead fires; the other only confirms). Not after a snapshot set the
+   call's phase: REST carries no sequence, so a telephony update arriving next may predate the read
+   (a `resumed` fired from a parked baseline by a late `Answered`); presence leads the call then.
 3. **Order and duplicates.** Presence notifications apply in `sequence` order per extension: one after
    a gap waits for the gap to fill, at most `settle_seconds` (then the stream moves on, newest wins,
    until the next snapshot; the update reports the extension in `lost`: notifications were lost,
@@ -1108,11 +1110,9 @@ class CallStateEngine:
             if call is None:
                 call = self._new_call(ext, key, now)
                 call.fill_from_presence(entry)
-                if silent or call.restored:
-                    call.restored = False
-                    call.rebase(phase)
-                else:
-                    self._rebase(ext, call, phase, batch)
+                quiet = silent or call.restored
+                call.restored = False
+                self._rebase(ext, call, phase, batch, silent=quiet)
             else:
                 call.fill_from_presence(entry)
                 self._rebase(ext, call, phase, batch)
@@ -1186,11 +1186,9 @@ class CallStateEngine:
                 call = self._new_call(owner, key, now)
                 call.fill_from_party(party, None, None)
                 call.updated_op = self._op
-                if silent or call.restored:
-                    call.restored = False
-                    call.rebase(phase)
-                else:
-                    self._rebase(owner, call, phase, batch)
+                quiet = silent or call.restored
+                call.restored = False
+                self._rebase(owner, call, phase, batch, silent=quiet)
                 if hidden:
                     call.view(True).phase = phase  # telephony vouches for it
                     call.p_listed = True
@@ -1221,9 +1219,12 @@ class CallStateEngine:
         call.updated_op = self._op
         return True
 
-    def _rebase(self, ext: _Extension, call: TrackedCall, phase: str, batch: _Batch) -> None:
-        """Fire the transition from what was shown to the snapshot's phase, then start afresh there."""
-        for event_type in transition(call.inbound, call.phase, phase, call.answered):
+    def _rebase(
+        self, ext: _Extension, call: TrackedCall, phase: str, batch: _Batch, *, silent: bool = False
+    ) -> None:
+        """Fire the transition from what was shown to the snapshot's phase (unless `silent`: a
+        baseline), then start afresh there."""
+        for event_type in () if silent else transition(call.inbound, call.phase, phase, call.answered):
             if event_type == EVENT_VOICEMAIL:
                 if call.vm_emitted:
                     continue
@@ -1232,6 +1233,11 @@ class CallStateEngine:
                 call.answered = True
             self._emit(ext, call, event_type, batch)
         call.rebase(phase)
+        # REST carries no sequence: a telephony update that arrives next may have been sent before
+        # these reads (reordered, delayed), so it is not known to be in order. Presence, which the
+        # stream puts back in order, leads the call from here; telephony alone only where presence
+        # is not subscribed or does not list the call (rule 2).
+        call.t_clean = False
 
     @staticmethod
     def _reset_stream(stream: Stream, token: SnapshotToken, *, pushed: bool) -> dict[int, Presence]:
