@@ -11,7 +11,7 @@ import functools
 import random
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -225,11 +225,11 @@ async def test_resync_during_the_flicker_keeps_the_ringing_call(
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_restart_during_the_flicker_does_not_announce_the_call_again(
+async def _ringing_call_in_the_flicker(
     hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """HA restarts (config entry reload) while a ringing call flickers; after the restart the call
-    rings on. It was announced before the restart, so no second `ringing` may fire."""
+) -> tuple[MockConfigEntry, str, list[str], Callable[[], Any]]:
+    """An entry for the admin's own extension whose ringing call presence now hides (the flicker):
+    the entry, the call's session id, the bus event types so far, and the sensor's state."""
     entry, me = await setup_own_entry(hass, sim, monkeypatch)
     sensor = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{me}_call_status")
     assert sensor is not None
@@ -247,6 +247,15 @@ async def test_restart_during_the_flicker_does_not_announce_the_call_again(
     heard = delivered(entry.runtime_data)
     sim.state.calls.step(tsid)  # presence flickers to NoCall (intermediate)
     await wait_until(lambda: delivered(entry.runtime_data) > heard, 10, "flicker delivered")
+    return entry, tsid, types, status
+
+
+async def test_restart_during_the_flicker_does_not_announce_the_call_again(
+    hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HA restarts (config entry reload) while a ringing call flickers; after the restart the call
+    rings on. It was announced before the restart, so no second `ringing` may fire."""
+    entry, tsid, types, status = await _ringing_call_in_the_flicker(hass, sim, monkeypatch)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     await wait_until(lambda: entry.runtime_data.connected, 10, "reconnected")
@@ -561,23 +570,7 @@ async def test_restart_in_the_flicker_with_unreadable_sessions_does_not_announce
     """As the test above, but the restarted entry cannot read the session (502s): presence still
     hides the call, so it is missing from the baseline. The call was announced before the restart,
     so when presence shows it again no second `ringing` may fire."""
-    entry, me = await setup_own_entry(hass, sim, monkeypatch)
-    sensor = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{me}_call_status")
-    assert sensor is not None
-    types: list[str] = []
-    hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: types.append(event.data["type"])))
-
-    def status() -> Any:
-        state = hass.states.get(sensor)
-        return None if state is None else state.state
-
-    await wait_until(lambda: entry.runtime_data.connected, 10, "connected")
-    tsid = sim.state.calls.start("inbound_flicker", me, step=True)
-    sim.state.calls.step(tsid)  # ringing
-    await wait_until(lambda: status() == "ringing", 10, "ringing")
-    heard = delivered(entry.runtime_data)
-    sim.state.calls.step(tsid)  # presence flickers to NoCall (intermediate)
-    await wait_until(lambda: delivered(entry.runtime_data) > heard, 10, "flicker delivered")
+    entry, tsid, types, status = await _ringing_call_in_the_flicker(hass, sim, monkeypatch)
     sim.state.faults.http.append(
         HttpFault(path=re.compile(r"/telephony/sessions/"), status=502, remaining=None)
     )

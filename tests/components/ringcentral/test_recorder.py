@@ -31,6 +31,14 @@ def mock_recorder_before_hass(async_test_recorder: Any) -> None:
     """Set the recorder up before Home Assistant starts (phacc's documented hook)."""
 
 
+async def _connected_entry(hass: HomeAssistant, sim: Simulator) -> str:
+    """Set up an entry for the admin's own extension, connected; the extension's id."""
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    await wait_for(hass, lambda: entry.runtime_data.connected)
+    return str(entry.data["extension_id"])
+
+
 async def _play_answered_call(hass: HomeAssistant, sim: Simulator, me: str) -> str:
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
     tsid = sim.state.calls.start("inbound_answered", me, step=True)
@@ -71,10 +79,7 @@ async def test_history_keeps_call_states_but_no_phone_numbers(
     recorder_mock: Recorder, hass: HomeAssistant, sim: Simulator
 ) -> None:
     """The sensor's states and the event types are history; who called whom is not."""
-    me = sim.credentials()["extension_id"]
-    entry = make_entry(sim)
-    await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    me = await _connected_entry(hass, sim)
     start = dt_util.utcnow()
     await _play_answered_call(hass, sim, me)
 
@@ -106,10 +111,7 @@ async def test_readme_recorder_exclude_keeps_bus_events_out(
     recorder_mock: Recorder, hass: HomeAssistant, sim: Simulator
 ) -> None:
     """The bus event carries the numbers; the README's recorder `exclude` keeps it out of the database."""
-    me = sim.credentials()["extension_id"]
-    entry = make_entry(sim)
-    await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    me = await _connected_entry(hass, sim)
     heard: list[str] = []
     hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: heard.append(event.data["type"])))
     await _play_answered_call(hass, sim, me)
@@ -122,9 +124,6 @@ async def test_bus_events_are_recorded_without_the_exclude(
     recorder_mock: Recorder, hass: HomeAssistant, sim: Simulator
 ) -> None:
     """Without the exclude every call event is in the database (what the README warns about)."""
-    me = sim.credentials()["extension_id"]
-    entry = make_entry(sim)
-    await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    me = await _connected_entry(hass, sim)
     await _play_answered_call(hass, sim, me)
     assert await get_instance(hass).async_add_executor_job(_recorded_bus_events, hass) == 3
