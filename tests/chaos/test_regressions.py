@@ -185,46 +185,6 @@ async def test_failed_resync_is_retried_without_a_reconnect(
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_resync_during_the_flicker_keeps_the_ringing_call(
-    hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The flicker (Ringing -> NoCall intermediate -> Ringing) overlaps a resync after a failed
-    recovery. The call is alive (its telephony party is Proceeding), so the resync must not end it."""
-    entry, me = await setup_own_entry(hass, sim, monkeypatch)
-    hub = entry.runtime_data
-    sensor = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{me}_call_status")
-    assert sensor is not None
-    types: list[str] = []
-    hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: types.append(event.data["type"])))
-
-    def status() -> Any:
-        state = hass.states.get(sensor)
-        return None if state is None else state.state
-
-    def presence_reads() -> int:
-        return sum(1 for e in sim.state.log if e["kind"] == "request" and "/presence" in str(e.get("path")))
-
-    await wait_until(lambda: hub.connected, 10, "connected")
-    tsid = sim.state.calls.start("inbound_flicker", me, step=True)
-    sim.state.calls.step(tsid)  # ringing
-    await wait_until(lambda: status() == "ringing", 10, "ringing")
-    heard = delivered(hub)
-    sim.state.calls.step(tsid)  # presence flickers to NoCall (intermediate); telephony stays Proceeding
-    await wait_until(lambda: delivered(hub) > heard, 10, "flicker delivered")
-    reads = presence_reads()
-    sim.state.faults.fail_recoveries = 1
-    sim.state.ws.drop_all()
-    await wait_until(
-        lambda: presence_reads() > reads and hub.connected and hub._resync_task.done(), 10, "resynced"
-    )
-    try:
-        assert types == ["ringing"], f"the resync ended a live call: {types}"
-        sim.state.calls.step(tsid)  # presence shows it Ringing again
-        await wait_until(lambda: status() == "ringing", 10, "ringing again")
-    finally:
-        assert await hass.config_entries.async_unload(entry.entry_id)
-
-
 async def _ringing_call_in_the_flicker(
     hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[MockConfigEntry, str, list[str], Callable[[], Any]]:
@@ -248,6 +208,31 @@ async def _ringing_call_in_the_flicker(
     sim.state.calls.step(tsid)  # presence flickers to NoCall (intermediate)
     await wait_until(lambda: delivered(entry.runtime_data) > heard, 10, "flicker delivered")
     return entry, tsid, types, status
+
+
+async def test_resync_during_the_flicker_keeps_the_ringing_call(
+    hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flicker (Ringing -> NoCall intermediate -> Ringing) overlaps a resync after a failed
+    recovery. The call is alive (its telephony party is Proceeding), so the resync must not end it."""
+    entry, tsid, types, status = await _ringing_call_in_the_flicker(hass, sim, monkeypatch)
+    hub = entry.runtime_data
+
+    def presence_reads() -> int:
+        return sum(1 for e in sim.state.log if e["kind"] == "request" and "/presence" in str(e.get("path")))
+
+    reads = presence_reads()
+    sim.state.faults.fail_recoveries = 1
+    sim.state.ws.drop_all()
+    await wait_until(
+        lambda: presence_reads() > reads and hub.connected and hub._resync_task.done(), 10, "resynced"
+    )
+    try:
+        assert types == ["ringing"], f"the resync ended a live call: {types}"
+        sim.state.calls.step(tsid)  # presence shows it Ringing again
+        await wait_until(lambda: status() == "ringing", 10, "ringing again")
+    finally:
+        assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_restart_during_the_flicker_does_not_announce_the_call_again(
