@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 
 from rcsim.calls import CallEngine
+from tests.reference import SAMPLES_DIR
 
 from .calls_support import Recorder, make_engine, user_ids
 
-SAMPLES = Path("/work/shared/reference/samples")
+SAMPLES = SAMPLES_DIR
 
 
 def _sample(name: str) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from rcsim.calls import CallEngine
 from rcsim.scenarios import NEEDS_SECOND_USER, SCENARIOS
+from tests.reference import SPEC_PATH
 
 from .calls_support import Recorder, make_engine, user_ids
 
-SPEC_PATH = Path("/work/shared/reference/ringcentral-openapi-subset.json")
 SCHEMAS: dict[str, Any] = json.loads(SPEC_PATH.read_text())["components"]["schemas"]
 
 # Keys we emit beyond what a schema declares, and where RingCentral shows them.

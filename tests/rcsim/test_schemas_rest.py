@@ -19,10 +19,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from rcsim import Simulator
+from tests.reference import SPEC_PATH
 
 from .conftest import Api
 
-SPEC_PATH = Path("/work/shared/reference/ringcentral-openapi-subset.json")
 SPEC_URI = "urn:ringcentral:openapi-subset"
 ACCOUNT = "/restapi/v1.0/account/~"
 BATCH_JSON = "application/vnd.ringcentral.multipart+json"

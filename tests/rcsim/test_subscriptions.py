@@ -18,6 +18,7 @@ from rcsim import SimConfig, Simulator
 from rcsim.event_filters import EventFilter, FilterError, parse_filter
 from rcsim.model import Account, Extension
 from tests.waiting import wait_for
+from tests.reference import openapi_spec
 
 from .delivery_support import (
     ACCOUNT_SESSIONS,
@@ -30,7 +31,7 @@ from .delivery_support import (
     ws_connect,
 )
 
-SPEC = json.loads(Path("/work/shared/reference/ringcentral-openapi-subset.json").read_text())
+SPEC = openapi_spec()
 SCHEMAS = SPEC["components"]["schemas"]
 BASE = "/restapi/v1.0/subscription"
 PUBNUB = {"transportType": "PubNub", "encryption": True}

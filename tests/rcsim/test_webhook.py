@@ -19,11 +19,12 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from rcsim import SimConfig, Simulator
 from tests.waiting import wait_for
+from tests.reference import openapi_spec
 
 from .delivery_support import EXT_PRESENCE, login, presence_event, rest
 
 BASE = "/restapi/v1.0/subscription"
-SCHEMA = json.loads(Path("/work/shared/reference/ringcentral-openapi-subset.json").read_text())["components"][
+SCHEMA = openapi_spec()["components"][
     "schemas"
 ]["SubscriptionInfo"]
 
