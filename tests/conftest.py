@@ -7,7 +7,13 @@ before HA does keeps `custom_components` bound to this repository.
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+from pathlib import Path
+
 import pytest
+from _pytest.terminal import TerminalReporter
 
 import custom_components.ringcentral  # noqa: F401  (import order matters, see above)
 
@@ -23,3 +29,28 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
             # The recorder must be set up before Home Assistant starts (phacc checks the order).
             request.getfixturevalue("recorder_mock")
         request.getfixturevalue("enable_custom_integrations")
+
+
+def _lane() -> str:
+    """Which Home Assistant and Python this run uses: printed in the header and beside the closing line."""
+    from homeassistant.const import __version__ as ha_version
+
+    lane = os.environ.get("RINGCENTRAL_LANE", "ad hoc")
+    return f"lane {lane}: Home Assistant {ha_version}, Python {platform.python_version()}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _lane()
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-cov's report: the lane stands right above the closing line
+def pytest_terminal_summary(
+    terminalreporter: TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """Print the lane just above pytest's closing line; write the counts for scripts/test when asked."""
+    counts = {
+        key: len(terminalreporter.stats.get(key, [])) for key in ("passed", "failed", "skipped", "error")
+    }
+    terminalreporter.write_line(_lane(), bold=True)
+    if report := os.environ.get("RINGCENTRAL_LANE_REPORT"):
+        Path(report).write_text(json.dumps({"lane": _lane(), "exitstatus": exitstatus, **counts}))
