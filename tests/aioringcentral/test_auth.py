@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.ringcentral.aioringcentral.auth import TokenSet
+from custom_components.ringcentral.aioringcentral.auth import TokenSet, basic_authorization
 from custom_components.ringcentral.aioringcentral.errors import (
     InvalidCredentialsError,
     MissingPermissionsError,
@@ -287,6 +287,15 @@ def test_token_set_round_trips_and_hides_secrets() -> None:
 
     assert TokenSet.from_dict(json.loads(json.dumps(tokens.as_dict()))) == tokens
     assert "secret" not in repr(tokens)
+
+
+def test_basic_authorization_follows_rfc_7617() -> None:
+    # The example of RFC 7617 section 2, then a non-ASCII secret (UTF-8, the charset the RFC names).
+    assert basic_authorization("Aladdin", "open sesame") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+    assert basic_authorization("app", "s\u00e9cret") == "Basic YXBwOnPDqWNyZXQ="
+    with pytest.raises(ValueError, match="colon") as caught:
+        basic_authorization("a:b", "hidden-secret")
+    assert "hidden-secret" not in str(caught.value)
 
 
 async def test_401_on_a_just_renewed_token_logs_in_again(sim: Simulator, make_client: ClientFactory) -> None:

@@ -14,6 +14,8 @@ import pytest
 
 from rcsim import SimConfig, Simulator
 
+from .basic_auth import basic_headers
+
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 EXTENSIONS = 5
 
@@ -44,14 +46,13 @@ class Api:
     sim: Simulator
     http: aiohttp.ClientSession
 
-    def basic(self, secret: str | None = None) -> aiohttp.BasicAuth:
-        return aiohttp.BasicAuth(self.sim.config.client_id, secret or self.sim.config.client_secret)
+    def basic(self, secret: str | None = None) -> dict[str, str]:
+        """The app's Basic `Authorization` header (with `secret` instead of the right one)."""
+        return basic_headers(self.sim.config.client_id, secret or self.sim.config.client_secret)
 
-    async def token(
-        self, data: dict[str, str], auth: aiohttp.BasicAuth | None = None
-    ) -> aiohttp.ClientResponse:
+    async def token(self, data: dict[str, str], auth: dict[str, str] | None = None) -> aiohttp.ClientResponse:
         response = await self.http.post(
-            f"{self.sim.url}/restapi/oauth/token", data=data, auth=auth or self.basic()
+            f"{self.sim.url}/restapi/oauth/token", data=data, headers=auth or self.basic()
         )
         await response.read()
         return response

@@ -18,6 +18,8 @@ import aiohttp
 from rcsim import Simulator
 from rcsim.events import SimEvent
 
+from .basic_auth import basic_headers
+
 EXT_PRESENCE = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true&sipData=true"
 ACCOUNT_SESSIONS = "/restapi/v1.0/account/~/telephony/sessions"
 
@@ -84,7 +86,7 @@ async def login(sim: Simulator, http: aiohttp.ClientSession, extension_id: str |
     response = await http.post(
         f"{sim.url}/restapi/oauth/token",
         data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": creds["jwt"]},
-        auth=aiohttp.BasicAuth(creds["client_id"], creds["client_secret"]),
+        headers=basic_headers(creds["client_id"], creds["client_secret"]),
     )
     assert response.status == 200, await response.text()
     token: str = (await response.json())["access_token"]

@@ -8,6 +8,7 @@ import pytest
 from rcsim import Simulator
 from rcsim.auth import AuthSession
 
+from .basic_auth import basic_headers
 from .conftest import JWT_GRANT, Api, error_code
 
 ME = "/restapi/v1.0/account/~/extension/~"
@@ -44,13 +45,11 @@ async def test_login_as_another_extension(api: Api) -> None:
 @pytest.mark.parametrize(
     ("auth", "expected"),
     [
-        (aiohttp.BasicAuth("sim-client-id", "wrong"), (401, "invalid_client", "OAU-140")),
-        (aiohttp.BasicAuth("other-client", "sim-client-secret"), (401, "invalid_client", "OAU-140")),
+        (basic_headers("sim-client-id", "wrong"), (401, "invalid_client", "OAU-140")),
+        (basic_headers("other-client", "sim-client-secret"), (401, "invalid_client", "OAU-140")),
     ],
 )
-async def test_bad_client_credentials(
-    api: Api, auth: aiohttp.BasicAuth, expected: tuple[int, str, str]
-) -> None:
+async def test_bad_client_credentials(api: Api, auth: dict[str, str], expected: tuple[int, str, str]) -> None:
     jwt = api.sim.credentials()["jwt"]
     response = await api.token({"grant_type": JWT_GRANT, "assertion": jwt}, auth=auth)
     assert await oauth_error(response) == expected
@@ -95,7 +94,7 @@ async def test_token_request_errors(api: Api, form: dict[str, str], expected: tu
 
 async def test_token_endpoint_needs_a_form(api: Api) -> None:
     response = await api.http.post(
-        f"{api.sim.url}/restapi/oauth/token", json={"grant_type": JWT_GRANT}, auth=api.basic()
+        f"{api.sim.url}/restapi/oauth/token", json={"grant_type": JWT_GRANT}, headers=api.basic()
     )
     assert response.status == 415
     assert await error_code(response) == "CMN-415"
@@ -110,7 +109,7 @@ async def test_disabled_extension_cannot_log_in(api: Api) -> None:
 
 async def test_secrets_never_appear_in_error_bodies(api: Api) -> None:
     jwt = api.sim.credentials()["jwt"]
-    response = await api.token({"grant_type": JWT_GRANT, "assertion": jwt}, auth=api.basic("bad-secret"))
+    response = await api.token({"grant_type": JWT_GRANT, "assertion": jwt}, api.basic("bad-secret"))
     text = await response.text()
     assert jwt not in text
     assert "bad-secret" not in text
@@ -196,7 +195,7 @@ async def test_session_limit_is_per_user(api: Api, simulator: Simulator) -> None
 async def test_revoke_ends_the_whole_session(api: Api, which: str) -> None:
     tokens = await api.login()
     response = await api.http.post(
-        f"{api.sim.url}/restapi/oauth/revoke", data={"token": tokens[which]}, auth=api.basic()
+        f"{api.sim.url}/restapi/oauth/revoke", data={"token": tokens[which]}, headers=api.basic()
     )
     assert response.status == 200
     assert (await api.get(ME, tokens["access_token"])).status == 401
@@ -206,12 +205,12 @@ async def test_revoke_ends_the_whole_session(api: Api, which: str) -> None:
 
 async def test_revoke_errors(api: Api) -> None:
     url = f"{api.sim.url}/restapi/oauth/revoke"
-    missing = await api.http.post(url, data={}, auth=api.basic())
+    missing = await api.http.post(url, data={}, headers=api.basic())
     assert missing.status == 400
     assert await error_code(missing) == "OAU-101"
     # Revoking an unknown token is not an error (RFC 7009).
-    assert (await api.http.post(url, data={"token": "unknown"}, auth=api.basic())).status == 200
-    bad_client = await api.http.post(url, data={"token": "x"}, auth=api.basic("wrong"))
+    assert (await api.http.post(url, data={"token": "unknown"}, headers=api.basic())).status == 200
+    bad_client = await api.http.post(url, data={"token": "x"}, headers=api.basic("wrong"))
     assert bad_client.status == 401
 
 

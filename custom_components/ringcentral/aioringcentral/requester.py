@@ -1,9 +1,9 @@
 """One HTTP request to RingCentral: rate limiting, bounded retries, and error mapping.
 
-Shared by `Auth` (token endpoints, HTTP Basic) and `RingCentralClient` (REST, Bearer). Retries:
-network errors, timeouts and 5xx are retried `max_retries` times with exponential backoff and
-jitter (a 503's `Retry-After` is honoured, unless it is longer than the limiter's `max_wait`:
-then the error is raised at once); a 429 puts the group in its penalty window and the
+Shared by `Auth` (token endpoints, HTTP Basic in a header it builds) and `RingCentralClient` (REST,
+Bearer). Retries: network errors, timeouts and 5xx are retried `max_retries` times with exponential
+backoff and jitter (a 503's `Retry-After` is honoured, unless it is longer than the limiter's
+`max_wait`: then the error is raised at once); a 429 puts the group in its penalty window and the
 request is retried once the window is over, unless that is longer than the limiter's `max_wait`.
 Other answers are returned to the caller, which maps them with `error_from_response`.
 """
@@ -104,7 +104,6 @@ class Requester:
         json_body: Any = None,
         form: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-        basic_auth: aiohttp.BasicAuth | None = None,
         bearer: BearerSource | None = None,
         group: str | None = None,
     ) -> Response:
@@ -127,7 +126,6 @@ class Requester:
                         json_body=json_body,
                         form=form,
                         headers=send_headers,
-                        basic_auth=basic_auth,
                     )
                     if response.status == 429:
                         penalty = self.limiter.penalize(group, response.headers)
@@ -173,7 +171,6 @@ class Requester:
         json_body: Any,
         form: Mapping[str, str] | None,
         headers: Mapping[str, str],
-        basic_auth: aiohttp.BasicAuth | None,
     ) -> Response:
         async with self.session.request(
             method,
@@ -182,7 +179,6 @@ class Requester:
             json=json_body,
             data=form,
             headers=headers,
-            auth=basic_auth,
             timeout=self._timeout,
         ) as resp:
             raw = await resp.read()

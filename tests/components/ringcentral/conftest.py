@@ -13,6 +13,8 @@ import pytest
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ringcentral.const import (
     CONF_ACCOUNT_ID,
@@ -60,6 +62,16 @@ def fail_on_deprecations() -> Iterator[DeprecationReports]:
     finally:
         root.removeHandler(reports)
     assert not reports.found, "Home Assistant reported deprecated use:\n" + "\n".join(reports.found)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in `snapshots/`, serialised by Home Assistant's extension, on every lane.
+
+    pytest-homeassistant-custom-component overrides syrupy's fixture the same way, but which of the two
+    plugins pytest loads last (and so whose fixture wins) depends on the installation: this does not.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

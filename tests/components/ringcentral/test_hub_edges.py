@@ -18,6 +18,7 @@ from custom_components.ringcentral.views import call_status
 from rcsim import Simulator
 from rcsim.faults import HttpFault
 
+from .compat import device_by_identifier, remove_device
 from .conftest import make_entry, setup_entry, wait_for
 from .recorder import entity_id
 
@@ -97,16 +98,16 @@ async def test_devices_of_an_unloaded_entry(
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
     dev_reg = dr.async_get(hass)
-    extension = dev_reg.async_get_device(identifiers={(DOMAIN, entry.data["extension_id"])})
-    account = dev_reg.async_get_device(identifiers={(DOMAIN, str(entry.unique_id))})
+    extension = device_by_identifier(dev_reg, entry.entry_id, (DOMAIN, entry.data["extension_id"]))
+    account = device_by_identifier(dev_reg, entry.entry_id, (DOMAIN, str(entry.unique_id)))
     assert extension is not None
     assert account is not None
 
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
-    response = await client.remove_device(account.id, entry.entry_id)
+    response = await remove_device(client, account.id, entry.entry_id)
     assert not response["success"]
-    response = await client.remove_device(extension.id, entry.entry_id)
+    response = await remove_device(client, extension.id, entry.entry_id)
     assert response["success"]
     assert dev_reg.async_get(extension.id) is None
 

@@ -17,6 +17,7 @@ from custom_components.ringcentral.const import DOMAIN
 from rcsim import Simulator
 from rcsim.faults import HttpFault
 
+from .compat import device_by_identifier, remove_device
 from .conftest import extension_ids, make_entry, setup_entry, sim_logins, wait_for
 
 
@@ -45,7 +46,7 @@ async def test_setup_and_unload(hass: HomeAssistant, sim: Simulator) -> None:
     dev_reg = dr.async_get(hass)
     devices = dr.async_entries_for_config_entry(dev_reg, entry.entry_id)
     assert {next(iter(d.identifiers))[1] for d in devices} == {admin, entry.unique_id}
-    ext_device = dev_reg.async_get_device(identifiers={(DOMAIN, admin)})
+    ext_device = device_by_identifier(dev_reg, entry.entry_id, (DOMAIN, admin))
     assert ext_device is not None
     assert ext_device.name == sim.state.account.extensions[admin].name
     assert ext_device.model == "User"
@@ -145,15 +146,15 @@ async def test_remove_only_stale_devices(
     await setup_entry(hass, entry)
     dev_reg = dr.async_get(hass)
     admin = entry.data["extension_id"]
-    live = dev_reg.async_get_device(identifiers={(DOMAIN, admin)})
+    live = device_by_identifier(dev_reg, entry.entry_id, (DOMAIN, admin))
     stale = dev_reg.async_get_or_create(config_entry_id=entry.entry_id, identifiers={(DOMAIN, "999999")})
     assert live is not None
 
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
-    response = await client.remove_device(live.id, entry.entry_id)
+    response = await remove_device(client, live.id, entry.entry_id)
     assert not response["success"]
-    response = await client.remove_device(stale.id, entry.entry_id)
+    response = await remove_device(client, stale.id, entry.entry_id)
     assert response["success"]
     assert dev_reg.async_get(stale.id) is None
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -17,6 +17,7 @@ from custom_components.ringcentral.const import DOMAIN, MONITOR_ACCOUNT
 from rcsim import Simulator
 from rcsim.faults import HttpFault
 
+from .compat import device_by_identifier
 from .conftest import make_entry, setup_entry, sim_logins, wait_for
 from .recorder import Recorder, entity_id
 
@@ -204,7 +205,7 @@ async def test_extensions_come_and_go(hass: HomeAssistant, sim: Simulator) -> No
     )
     sensor = entity_id(hass, "sensor", f"{newcomer.id}_call_status")
     await wait_for(hass, lambda: hass.states.get(sensor).state == "call_connected")
-    device = dev_reg.async_get_device(identifiers={(DOMAIN, newcomer.id)})
+    device = device_by_identifier(dev_reg, entry.entry_id, (DOMAIN, newcomer.id))
     assert device is not None
     assert device.name == "Nina Newcomer"
     sim.state.calls.step(tsid)
@@ -212,6 +213,6 @@ async def test_extensions_come_and_go(hass: HomeAssistant, sim: Simulator) -> No
 
     del sim.state.account.extensions[newcomer.id]
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=1, seconds=1))
-    await wait_for(hass, lambda: dev_reg.async_get_device(identifiers={(DOMAIN, newcomer.id)}) is None)
+    await wait_for(hass, lambda: device_by_identifier(dev_reg, entry.entry_id, (DOMAIN, newcomer.id)) is None)
     assert ent_reg.async_get_entity_id("sensor", DOMAIN, f"{newcomer.id}_call_status") is None
     assert await hass.config_entries.async_unload(entry.entry_id)
