@@ -20,12 +20,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from scripts.demo.dashboard import ROW_CALL_STATUS, ROW_LAST_EVENT, ROW_ON_CALL
 from scripts.demo.ha_demo import (
     PASSWORD,
     ROOT,
-    ROW_CALL_STATUS,
-    ROW_LAST_EVENT,
-    ROW_ON_CALL,
     USERNAME,
     HomeAssistantApi,
     Stack,
