@@ -18,6 +18,13 @@ ROW_CALL_STATUS = "Call status"
 ROW_ON_CALL = "On call"
 ROW_LAST_EVENT = "Last call event"
 
+# The cards that need the recorder: a timeline of every extension's call status and on-call state,
+# and a log of call-status changes.
+HISTORY_TITLE = "Call history"
+LOGBOOK_TITLE = "Call log"
+# Both cards show the last hour: a call just placed is at the right-hand end of the timeline.
+HOURS_TO_SHOW = 1
+
 
 @dataclass(frozen=True, slots=True)
 class ExtensionCard:
@@ -59,7 +66,8 @@ def extension_cards(
 
 
 def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) -> dict[str, Any]:
-    """A Lovelace dashboard: one entities card per extension (status, on call, last event)."""
+    """The dashboard: one entities card per extension (status, on call, last event), then the history
+    graph and the logbook of every extension, then the account's card."""
     view_cards: list[dict[str, Any]] = []
     for card in cards:
         rows: list[dict[str, Any]] = [{"entity": card.call_status, "name": ROW_CALL_STATUS}]
@@ -69,6 +77,25 @@ def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) ->
             # An event entity's row shows when the last event was and its (translated) type.
             rows.append({"entity": card.call_event, "name": ROW_LAST_EVENT})
         view_cards.append({"type": "entities", "title": card.name, "state_color": True, "entities": rows})
+    if cards:
+        timeline = [e for card in cards for e in (card.call_status, card.on_call) if e]
+        view_cards.append(
+            {
+                "type": "history-graph",
+                "title": HISTORY_TITLE,
+                "hours_to_show": HOURS_TO_SHOW,
+                "entities": timeline,
+            }
+        )
+        # The call-status changes read as a call log ("Alice Johnson Call status changed to Ringing").
+        view_cards.append(
+            {
+                "type": "logbook",
+                "title": LOGBOOK_TITLE,
+                "hours_to_show": HOURS_TO_SHOW,
+                "target": {"entity_id": [card.call_status for card in cards]},
+            }
+        )
     if account_entities:
         rows = [{"entity": entity_id, "name": "Notifications"} for entity_id in account_entities]
         view_cards.append({"type": "entities", "title": "Account", "entities": rows})
