@@ -78,7 +78,13 @@ def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) ->
             rows.append({"entity": card.call_event, "name": ROW_LAST_EVENT})
         view_cards.append({"type": "entities", "title": card.name, "state_color": True, "entities": rows})
     if cards:
-        timeline = [e for card in cards for e in (card.call_status, card.on_call) if e]
+        # Short row names: the timeline's label column is narrow. Each extension's status row is named
+        # after it and its on-call row follows it.
+        timeline: list[dict[str, Any]] = []
+        for card in cards:
+            timeline.append({"entity": card.call_status, "name": card.name})
+            if card.on_call:
+                timeline.append({"entity": card.on_call, "name": ROW_ON_CALL})
         view_cards.append(
             {
                 "type": "history-graph",

@@ -173,7 +173,7 @@ async def see_call_history(browser: Browser, card: ExtensionCard, states: dict[s
     """The finished call on the dashboard's timeline (status and on-call rows) and in its call log."""
     status = [states["ringing"], states["call_connected"], states["no_call"]]
     row = await browser.call("waitTimeline", card=HISTORY_TITLE, entity=card.call_status, states=status)
-    assert row["name"].startswith(card.name), row
+    assert row["name"] == card.name, row
     if card.on_call:
         await browser.call(
             "waitTimeline", card=HISTORY_TITLE, entity=card.on_call, states=["Off", "On", "Off"]
