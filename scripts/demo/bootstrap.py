@@ -38,6 +38,11 @@ async def bootstrap(config_dir: Path, name: str, username: str, password: str) -
     """Create the owner and finish onboarding in ``config_dir``; return a long-lived access token."""
     hass = HomeAssistant(str(config_dir))
     try:
+        # Newer HA creates the device registry before loading it, as its own bootstrap does; 2026.2 has
+        # no such step.
+        setup_device_registry = getattr(dr, "async_setup", None)
+        if setup_device_registry is not None:
+            setup_device_registry(hass)
         await asyncio.gather(dr.async_load(hass), er.async_load(hass))
         hass.auth = await auth_manager_from_config(hass, [{"type": "homeassistant"}], [])
         provider = hass.auth.auth_providers[0]

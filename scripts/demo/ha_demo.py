@@ -30,6 +30,15 @@ from typing import Any
 
 import aiohttp
 
+from scripts.demo.dashboard import (
+    DASHBOARD_TITLE,
+    DASHBOARD_URL_PATH,
+    VIEW_PATH,
+    ExtensionCard,
+    dashboard_config,
+    extension_cards,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND_DIR = ROOT / ".cache" / "ha-frontend"
 INTEGRATION_DIR = ROOT / "custom_components" / "ringcentral"
@@ -40,31 +49,12 @@ DEMO_MARKER = ".ringcentral-demo"
 DOMAIN = "ringcentral"
 USERNAME = "demo"
 PASSWORD = "demo1234"  # noqa: S105  (the demo's published login, on a loopback-only server)
-DASHBOARD_URL_PATH = "ringcentral-demo"
-VIEW_PATH = "calls"
-DASHBOARD_TITLE = "RingCentral"
-
-# Row names on every extension card; the browser test finds rows by them.
-ROW_CALL_STATUS = "Call status"
-ROW_ON_CALL = "On call"
-ROW_LAST_EVENT = "Last call event"
 
 _URL_RE = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
 class DemoError(RuntimeError):
     """Something in the demo stack did not come up; the message says what and where to look."""
-
-
-@dataclass(frozen=True, slots=True)
-class ExtensionCard:
-    """What the dashboard shows for one extension."""
-
-    name: str
-    extension_id: str
-    call_status: str
-    on_call: str | None
-    call_event: str | None
 
 
 @dataclass(slots=True)
@@ -353,63 +343,25 @@ async def set_options(api: HomeAssistantApi, entry_id: str, wanted: dict[str, st
     raise DemoError("the options flow did not finish")
 
 
-async def extension_cards(api: HomeAssistantApi, entry_id: str) -> list[ExtensionCard]:
-    """One card per extension device of the entry, from the entity and device registries."""
+async def registry_cards(api: HomeAssistantApi, entry_id: str) -> list[ExtensionCard]:
+    """The entry's extension cards, from HA's entity and device registries."""
     entities, devices = await api.ws(
         {"type": "config/entity_registry/list"}, {"type": "config/device_registry/list"}
     )
-    names = {d["id"]: d.get("name_by_user") or d.get("name") or d["id"] for d in devices}
-    by_device: dict[str, dict[str, str]] = {}
-    for ent in entities:
-        if ent.get("config_entry_id") != entry_id or not ent.get("device_id"):
-            continue
-        keys = by_device.setdefault(ent["device_id"], {})
-        keys[str(ent.get("translation_key"))] = ent["entity_id"]
-        if ent.get("translation_key") == "call_status":
-            # Unique ids are "<extension id>_<key>" (entity.py).
-            keys["extension_id"] = str(ent.get("unique_id", "")).removesuffix("_call_status")
-    cards = [
-        ExtensionCard(
-            name=names.get(device_id, device_id),
-            extension_id=keys["extension_id"],
-            call_status=keys["call_status"],
-            on_call=keys.get("on_call"),
-            call_event=keys.get("call"),
-        )
-        for device_id, keys in by_device.items()
-        if "call_status" in keys
-    ]
-    return sorted(cards, key=lambda card: card.name)
-
-
-def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) -> dict[str, Any]:
-    """A Lovelace dashboard: one entities card per extension (status, on call, last event)."""
-    view_cards: list[dict[str, Any]] = []
-    for card in cards:
-        rows: list[dict[str, Any]] = [{"entity": card.call_status, "name": ROW_CALL_STATUS}]
-        if card.on_call:
-            rows.append({"entity": card.on_call, "name": ROW_ON_CALL})
-        if card.call_event:
-            # An event entity's row shows when the last event was and its (translated) type.
-            rows.append({"entity": card.call_event, "name": ROW_LAST_EVENT})
-        view_cards.append({"type": "entities", "title": card.name, "state_color": True, "entities": rows})
-    if account_entities:
-        rows = [{"entity": entity_id, "name": "Notifications"} for entity_id in account_entities]
-        view_cards.append({"type": "entities", "title": "Account", "entities": rows})
-    return {"title": DASHBOARD_TITLE, "views": [{"title": "Calls", "path": VIEW_PATH, "cards": view_cards}]}
+    return extension_cards(entities, devices, entry_id)
 
 
 async def create_dashboard(api: HomeAssistantApi, entry_id: str, *, expected: int) -> list[ExtensionCard]:
     """Wait for ``expected`` extension devices (bounded), then save the dashboard; return its cards."""
 
     async def enough() -> list[ExtensionCard] | None:
-        cards = await extension_cards(api, entry_id)
+        cards = await registry_cards(api, entry_id)
         return cards if len(cards) >= expected else None
 
     try:
         cards = await wait_until(enough, within=60, what=f"{expected} extensions in HA", interval=0.5)
     except DemoError:
-        cards = await extension_cards(api, entry_id)
+        cards = await registry_cards(api, entry_id)
         if not cards:
             raise
     entities = (await api.ws({"type": "config/entity_registry/list"}))[0]

@@ -34,9 +34,43 @@ function deepText(root) {
   return parts.join(' ');
 }
 
-// The entities card titled `card` (playwright's CSS engine pierces open shadow roots).
-function entitiesCard(card) {
-  return page.locator('hui-entities-card').filter({ has: page.locator('.card-header, h1', { hasText: card }) });
+// The dashboard card of element `tag` titled `title` (playwright's CSS engine pierces open shadow roots).
+function card(tag, title) {
+  return page.locator(tag).filter({ has: page.locator('.card-header, h1', { hasText: title }) });
+}
+
+function entitiesCard(title) {
+  return card('hui-entities-card', title);
+}
+
+// The timeline row of `entity` in a history graph card: its name and the states of its segments, oldest
+// first. The chart draws on a canvas (no text to read), so this reads the segments the chart element was
+// given to draw (HA's ha-chart-base `data`: one series per entity, each segment [id, start, end, state]).
+function timelineRow(cardEl, entity) {
+  const charts = [];
+  const visit = (node) => {
+    if (node.tagName === 'HA-CHART-BASE') charts.push(node);
+    (node.shadowRoot ? node.shadowRoot : node).querySelectorAll('*').forEach((child) => {
+      if (child.shadowRoot || child.tagName === 'HA-CHART-BASE') visit(child);
+    });
+  };
+  visit(cardEl);
+  for (const chart of charts) {
+    const visible = chart.getBoundingClientRect().width > 0 && chart.shadowRoot?.querySelector('canvas');
+    for (const series of Array.isArray(chart.data) ? chart.data : []) {
+      if (series.id === entity && visible) {
+        return { name: series.name, states: (series.data || []).map((item) => item.value[3]) };
+      }
+    }
+  }
+  return null;
+}
+
+// Whether `wanted` appears in `seen` in order (not necessarily next to each other).
+function inOrder(seen, wanted) {
+  let at = 0;
+  for (const state of seen) if (state === wanted[at]) at += 1;
+  return at === wanted.length;
 }
 
 const commands = {
@@ -79,6 +113,43 @@ const commands = {
       throw new Error(`row "${row}" of card "${card}" never showed "${text}"; the card shows: ${seen}`);
     }
     return { text: await target.evaluate(deepText) };
+  },
+  // Wait until the history graph titled `card` shows `states` in this order on `entity`'s row.
+  async waitTimeline({ card: title, entity, states, timeout = 30000 }) {
+    const target = card('hui-history-graph-card', title).first();
+    const deadline = Date.now() + timeout;
+    let row = null;
+    for (;;) {
+      row = await target.evaluate(timelineRow, entity).catch(() => null);
+      if (row && inOrder(row.states, states)) return row;
+      if (Date.now() > deadline) {
+        throw new Error(`the timeline of ${entity} in "${title}" never showed ${states.join(' > ')}; it shows: ${
+          row ? row.states.join(' > ') : '(no such row)'}`);
+      }
+      // Polling the page: the chart gets new data over HA's history stream, with no event to wait on.
+      await page.waitForTimeout(100);
+    }
+  },
+  // Wait until a logbook entry shows every one of `texts`, in the card titled `card` or, without `card`,
+  // on the Activity (logbook) panel; return the entry's text.
+  async waitLogbook({ card: title, texts, timeout = 30000 }) {
+    const root = (title ? card('hui-logbook-card', title) : page.locator('ha-panel-logbook')).first();
+    let entry = root.locator('.entry');
+    for (const text of texts) entry = entry.filter({ hasText: text });
+    try {
+      await entry.first().waitFor({ state: 'visible', timeout });
+    } catch (err) {
+      const seen = await root.evaluate(deepText).catch(() => '(not found)');
+      const where = title || 'Activity';
+      throw new Error(`no logbook entry in "${where}" showed ${JSON.stringify(texts)}; it shows: ${seen.slice(0, 1500)}`);
+    }
+    return { text: await entry.first().evaluate(deepText) };
+  },
+  // Follow the sidebar's link to `href` (e.g. /logbook), as a person would.
+  async sidebar({ href, timeout = 30000 }) {
+    await page.locator(`ha-sidebar a[href="${href}"]`).click({ timeout });
+    await page.waitForURL((url) => url.pathname === href, { timeout });
+    return { url: page.url() };
   },
   async cardText({ card }) {
     return { text: await entitiesCard(card).first().evaluate(deepText) };

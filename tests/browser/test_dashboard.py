@@ -3,7 +3,9 @@
 The test starts the simulator and Home Assistant as subprocesses (``scripts/demo/ha_demo.py``, the same
 code ``scripts/develop`` runs), logs in through HA's login page, and watches an extension's card while the
 simulator plays an answered inbound call step by step: "Ringing", then the connected state, then no call,
-each with the translated names HA renders. Screenshots go to ``artifacts/browser/``.
+each with the translated names HA renders. Then the call's history: the dashboard's timeline and call log
+as they update live and again after a reload (from the recorder's database), and the Activity panel's
+entries for the call's events. Screenshots go to ``artifacts/browser/``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,17 @@ from typing import Any
 import aiohttp
 import pytest
 
-from scripts.demo.ha_demo import (
-    PASSWORD,
-    ROOT,
+from scripts.demo.dashboard import (
+    HISTORY_TITLE,
+    LOGBOOK_TITLE,
     ROW_CALL_STATUS,
     ROW_LAST_EVENT,
     ROW_ON_CALL,
+    ExtensionCard,
+)
+from scripts.demo.ha_demo import (
+    PASSWORD,
+    ROOT,
     USERNAME,
     HomeAssistantApi,
     Stack,
@@ -162,8 +169,23 @@ class CallPlayer:
             pass
 
 
+async def see_call_history(browser: Browser, card: ExtensionCard, states: dict[str, str]) -> None:
+    """The finished call on the dashboard's timeline (status and on-call rows) and in its call log."""
+    status = [states["ringing"], states["call_connected"], states["no_call"]]
+    row = await browser.call("waitTimeline", card=HISTORY_TITLE, entity=card.call_status, states=status)
+    assert row["name"] == card.name, row
+    if card.on_call:
+        await browser.call(
+            "waitTimeline", card=HISTORY_TITLE, entity=card.on_call, states=["Off", "On", "Off"]
+        )
+    for state in status:
+        entry = await browser.call("waitLogbook", card=LOGBOOK_TITLE, texts=[card.name, state])
+        assert entry["text"].startswith(card.name), entry
+
+
 async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) -> None:
-    """Log in, open the dashboard, and see Ringing, then the connected state, then No call."""
+    """Log in, open the dashboard, see Ringing, then the connected state, then No call, then the call's
+    history and logbook entries."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
@@ -215,6 +237,24 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
                 text = (await browser.call("cardText", card=other.name))["text"]
                 assert states["no_call"] in text, text
                 assert states["ringing"] not in text, text
+
+            await see_call_history(browser, card, states)
+            await browser.call("screenshot", path=str(ARTIFACTS / "05-history.png"))
+            # A newcomer who opens the dashboard after the call: history and logbook from the database.
+            assert (stack.config_dir / "home-assistant_v2.db").is_file()
+            await browser.call("goto", url=stack.dashboard_url)
+            await see_call_history(browser, card, states)
+            other = stack.cards[1]
+            untouched = await browser.call(
+                "waitTimeline", card=HISTORY_TITLE, entity=other.call_status, states=[states["no_call"]]
+            )
+            assert states["ringing"] not in untouched["states"], untouched
+
+            # HA's Activity panel reads the call's events as logbook.py describes them.
+            await browser.call("sidebar", href="/logbook")
+            for text in ("has an incoming call from", "answered a call with", "ended the call with"):
+                await browser.call("waitLogbook", texts=[card.name, text])
+            await browser.call("screenshot", path=str(ARTIFACTS / "06-activity.png"))
         except BaseException:
             with contextlib.suppress(Exception):
                 await browser.call("screenshot", path=str(ARTIFACTS / "failure.png"), within=20)
@@ -226,4 +266,6 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
         "02-ringing.png",
         "03-on-a-call.png",
         "04-ended.png",
+        "05-history.png",
+        "06-activity.png",
     ]
