@@ -48,6 +48,18 @@ DEFAULT_MALFORMED_FRAMES = (
 )
 
 
+class _GatewaySocket(web.WebSocketResponse):
+    """A server socket whose heartbeat stays off once it is closed.
+
+    aiohttp 3.14 re-arms the heartbeat timer when the peer's close reply arrives after a server-side
+    `close()` has begun, and nothing cancels it afterwards: the timer would outlive the connection.
+    """
+
+    def _reset_heartbeat(self) -> None:
+        if not self.closed:
+            super()._reset_heartbeat()
+
+
 @dataclass(frozen=True, slots=True)
 class _Frame:
     text: str
@@ -183,7 +195,7 @@ class WsGateway:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ping = max(self._state.clock.to_real(self._state.config.ws_ping_interval), MIN_REAL_PING_INTERVAL)
-        ws = web.WebSocketResponse(heartbeat=ping, autoping=True)
+        ws = _GatewaySocket(heartbeat=ping, autoping=True)
         await ws.prepare(request)
         self._state.subscriptions.base_url = str(request.url.origin())
         token = request.query.get("access_token", "")
