@@ -13,16 +13,15 @@ import json
 import math
 import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from .auth import AuthManager, AuthSession
+from .calls import CallEngine
 from .errors import RingCentralHTTPError, error_body
-
-if TYPE_CHECKING:
-    from .auth import AuthSession
-    from .model import Extension, SimState
+from .model import Account, Extension
 
 BASE = "/restapi/v1.0"
 MAX_PER_PAGE = 1000
@@ -56,11 +55,6 @@ EXTENSION_STATUSES = frozenset({"Enabled", "Disabled", "Frozen", "NotActivated",
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def _state(request: web.Request) -> SimState:
-    state: SimState = request.app["state"]
-    return state
 
 
 def _not_found(parameter: str) -> RingCentralHTTPError:
@@ -105,28 +99,6 @@ def _int_param(request: web.Request, name: str, default: int, maximum: int | Non
     if value < 1 or (maximum is not None and value > maximum):
         raise _invalid(name)
     return value
-
-
-def _authorize(request: web.Request, *permissions: str) -> AuthSession:
-    state = _state(request)
-    session = state.auth.authenticate(request)
-    for permission in permissions:
-        state.auth.require_permission(permission)
-    return session
-
-
-def _account_id(request: web.Request) -> str:
-    state = _state(request)
-    account_id = request.match_info["accountId"]
-    if account_id not in ("~", state.account.id):
-        raise _not_found("accountId")
-    return state.account.id
-
-
-def _resolve_extension(state: SimState, session: AuthSession, raw: str) -> Extension | None:
-    if raw == "~":
-        return session.extension
-    return state.account.extensions.get(raw)
 
 
 def _base_url(request: web.Request) -> str:
@@ -175,9 +147,8 @@ def extension_info(request: web.Request, account_id: str, ext: Extension) -> dic
     }
 
 
-def account_info(request: web.Request, state: SimState) -> dict[str, Any]:
+def account_info(request: web.Request, account: Account) -> dict[str, Any]:
     """`GetAccountInfoResponse`."""
-    account = state.account
     body: dict[str, Any] = {
         "uri": _account_uri(request, account.id),
         "id": _numeric(account.id),
@@ -231,25 +202,6 @@ def paged(
     return records, {"uri": page_uri(page)["uri"], "navigation": navigation, "paging": paging}
 
 
-# -- handlers --------------------------------------------------------------------------------------
-
-
-async def get_account(request: web.Request) -> web.Response:
-    _authorize(request, "ReadAccounts")
-    account_id = _account_id(request)
-    del account_id
-    return web.json_response(account_info(request, _state(request)))
-
-
-async def get_extension(request: web.Request) -> web.Response:
-    session = _authorize(request, "ReadAccounts")
-    account_id = _account_id(request)
-    ext = _resolve_extension(_state(request), session, request.match_info["extensionId"])
-    if ext is None:
-        raise _not_found("extensionId")
-    return web.json_response(extension_info(request, account_id, ext))
-
-
 def _filter_values(request: web.Request, name: str, allowed: frozenset[str]) -> list[str]:
     values: list[str] = []
     for raw in request.query.getall(name, []):
@@ -258,65 +210,6 @@ def _filter_values(request: web.Request, name: str, allowed: frozenset[str]) -> 
                 raise _invalid(name)
             values.append(value)
     return values
-
-
-async def list_extensions(request: web.Request) -> web.Response:
-    _authorize(request, "ReadAccounts")
-    account_id = _account_id(request)
-    state = _state(request)
-    types = _filter_values(request, "type", EXTENSION_TYPES)
-    statuses = _filter_values(request, "status", EXTENSION_STATUSES)
-    matching = [
-        ext
-        for ext in state.account.extensions.values()
-        if (not types or ext.type in types) and (not statuses or ext.status in statuses)
-    ]
-    extra = {key: values for key, values in (("type", types), ("status", statuses)) if values}
-    records, meta = paged(request, f"{BASE}/account/{account_id}/extension", matching, extra_query=extra)
-    body = {**meta, "records": [_extension_summary(request, account_id, ext) for ext in records]}
-    return web.json_response(body)
-
-
-def _presence(state: SimState, ext: Extension, request: web.Request) -> dict[str, Any]:
-    return state.calls.presence(
-        ext.id,
-        detailed=_bool_param(request, "detailedTelephonyState"),
-        sip_data=_bool_param(request, "sipData"),
-    )
-
-
-async def get_presence(request: web.Request) -> web.Response:
-    session = _authorize(request, "ReadPresence")
-    account_id = _account_id(request)
-    state = _state(request)
-    raw_ids = request.match_info["extensionId"]
-    if "," not in raw_ids:
-        ext = _resolve_extension(state, session, raw_ids)
-        if ext is None:
-            raise _not_found("extensionId")
-        return web.json_response(_presence(state, ext, request))
-    ids = [part.strip() for part in raw_ids.split(",")]
-    if len(ids) > MAX_BATCH:
-        raise _invalid(
-            "extensionId", f"The number of resources in a batch request must not exceed {MAX_BATCH}"
-        )
-    if any(not part for part in ids):
-        raise _invalid("extensionId")
-    # Validate the shared query parameters once: a bad one fails the whole request.
-    _bool_param(request, "detailedTelephonyState")
-    _bool_param(request, "sipData")
-    parts: list[tuple[str, int, dict[str, Any]]] = []
-    for ext_id in ids:
-        ext = _resolve_extension(state, session, ext_id)
-        if ext is None:
-            message = "Resource for parameter [extensionId] is not found"
-            parts.append((ext_id, 404, error_body("CMN-102", message, parameterName="extensionId")))
-        else:
-            parts.append((ext_id, 200, _presence(state, ext, request)))
-    if BATCH_JSON in request.headers.get("Accept", ""):
-        body = [{"resourceId": ext_id, "status": status, "body": part} for ext_id, status, part in parts]
-        return web.json_response(body, status=207, content_type=BATCH_JSON)
-    return _multipart_response(request, account_id, parts)
 
 
 def _multipart_response(
@@ -344,47 +237,135 @@ def _multipart_response(
     )
 
 
-async def account_presence(request: web.Request) -> web.Response:
-    session = _authorize(request, "ReadPresence")
-    account_id = _account_id(request)
-    if not session.extension.admin:
-        raise RingCentralHTTPError(
-            403,
-            "CMN-419",
-            "In order to call this API endpoint, user needs to have [ReadPresenceStatus] permission "
-            "for requested resource.",
-            permissionName="ReadPresenceStatus",
+class RestApi:
+    """The request handlers, over the account, its tokens and the call engine (the ground truth)."""
+
+    def __init__(self, account: Account, auth: AuthManager, calls: CallEngine) -> None:
+        self._account = account
+        self._auth = auth
+        self._calls = calls
+
+    def _authorize(self, request: web.Request, *permissions: str) -> AuthSession:
+        session = self._auth.authenticate(request)
+        for permission in permissions:
+            self._auth.require_permission(permission)
+        return session
+
+    def _account_id(self, request: web.Request) -> str:
+        account_id = request.match_info["accountId"]
+        if account_id not in ("~", self._account.id):
+            raise _not_found("accountId")
+        return self._account.id
+
+    def _resolve_extension(self, session: AuthSession, raw: str) -> Extension | None:
+        if raw == "~":
+            return session.extension
+        return self._account.extensions.get(raw)
+
+    async def get_account(self, request: web.Request) -> web.Response:
+        self._authorize(request, "ReadAccounts")
+        account_id = self._account_id(request)
+        del account_id
+        return web.json_response(account_info(request, self._account))
+
+    async def get_extension(self, request: web.Request) -> web.Response:
+        session = self._authorize(request, "ReadAccounts")
+        account_id = self._account_id(request)
+        ext = self._resolve_extension(session, request.match_info["extensionId"])
+        if ext is None:
+            raise _not_found("extensionId")
+        return web.json_response(extension_info(request, account_id, ext))
+
+    async def list_extensions(self, request: web.Request) -> web.Response:
+        self._authorize(request, "ReadAccounts")
+        account_id = self._account_id(request)
+        types = _filter_values(request, "type", EXTENSION_TYPES)
+        statuses = _filter_values(request, "status", EXTENSION_STATUSES)
+        matching = [
+            ext
+            for ext in self._account.extensions.values()
+            if (not types or ext.type in types) and (not statuses or ext.status in statuses)
+        ]
+        extra = {key: values for key, values in (("type", types), ("status", statuses)) if values}
+        records, meta = paged(request, f"{BASE}/account/{account_id}/extension", matching, extra_query=extra)
+        body = {**meta, "records": [_extension_summary(request, account_id, ext) for ext in records]}
+        return web.json_response(body)
+
+    def _presence(self, ext: Extension, request: web.Request) -> dict[str, Any]:
+        return self._calls.presence(
+            ext.id,
+            detailed=_bool_param(request, "detailedTelephonyState"),
+            sip_data=_bool_param(request, "sipData"),
         )
-    state = _state(request)
-    detailed = _bool_param(request, "detailedTelephonyState")
-    extra = {"detailedTelephonyState": ["true"]} if detailed else {}
-    extensions = list(state.account.extensions.values())
-    records, meta = paged(request, f"{BASE}/account/{account_id}/presence", extensions, extra_query=extra)
-    body = {
-        **meta,
-        "records": [state.calls.presence(ext.id, detailed=detailed, sip_data=False) for ext in records],
-    }
-    return web.json_response(body)
 
+    async def get_presence(self, request: web.Request) -> web.Response:
+        session = self._authorize(request, "ReadPresence")
+        account_id = self._account_id(request)
+        raw_ids = request.match_info["extensionId"]
+        if "," not in raw_ids:
+            ext = self._resolve_extension(session, raw_ids)
+            if ext is None:
+                raise _not_found("extensionId")
+            return web.json_response(self._presence(ext, request))
+        ids = [part.strip() for part in raw_ids.split(",")]
+        if len(ids) > MAX_BATCH:
+            raise _invalid(
+                "extensionId", f"The number of resources in a batch request must not exceed {MAX_BATCH}"
+            )
+        if any(not part for part in ids):
+            raise _invalid("extensionId")
+        # Validate the shared query parameters once: a bad one fails the whole request.
+        _bool_param(request, "detailedTelephonyState")
+        _bool_param(request, "sipData")
+        parts: list[tuple[str, int, dict[str, Any]]] = []
+        for ext_id in ids:
+            ext = self._resolve_extension(session, ext_id)
+            if ext is None:
+                message = "Resource for parameter [extensionId] is not found"
+                parts.append((ext_id, 404, error_body("CMN-102", message, parameterName="extensionId")))
+            else:
+                parts.append((ext_id, 200, self._presence(ext, request)))
+        if BATCH_JSON in request.headers.get("Accept", ""):
+            body = [{"resourceId": ext_id, "status": status, "body": part} for ext_id, status, part in parts]
+            return web.json_response(body, status=207, content_type=BATCH_JSON)
+        return _multipart_response(request, account_id, parts)
 
-async def get_telephony_session(request: web.Request) -> web.Response:
-    _authorize(request, "CallControl")
-    _account_id(request)
-    body = _state(request).calls.telephony_session(request.match_info["sessionId"])
-    if body is None:
-        raise RingCentralHTTPError(
-            404, "TAS-102", "Telephony session not found", parameterName="telephonySessionId"
-        )
-    return web.json_response(body)
+    async def account_presence(self, request: web.Request) -> web.Response:
+        session = self._authorize(request, "ReadPresence")
+        account_id = self._account_id(request)
+        if not session.extension.admin:
+            raise RingCentralHTTPError(
+                403,
+                "CMN-419",
+                "In order to call this API endpoint, user needs to have [ReadPresenceStatus] permission "
+                "for requested resource.",
+                permissionName="ReadPresenceStatus",
+            )
+        detailed = _bool_param(request, "detailedTelephonyState")
+        extra = {"detailedTelephonyState": ["true"]} if detailed else {}
+        extensions = list(self._account.extensions.values())
+        records, meta = paged(request, f"{BASE}/account/{account_id}/presence", extensions, extra_query=extra)
+        body = {
+            **meta,
+            "records": [self._calls.presence(ext.id, detailed=detailed, sip_data=False) for ext in records],
+        }
+        return web.json_response(body)
 
+    async def get_telephony_session(self, request: web.Request) -> web.Response:
+        self._authorize(request, "CallControl")
+        self._account_id(request)
+        body = self._calls.telephony_session(request.match_info["sessionId"])
+        if body is None:
+            raise RingCentralHTTPError(
+                404, "TAS-102", "Telephony session not found", parameterName="telephonySessionId"
+            )
+        return web.json_response(body)
 
-def setup(app: web.Application, state: SimState) -> None:
-    """Serve the REST resources (they read `state.auth` and `state.calls`)."""
-    del state
-    account = BASE + "/account/{accountId}"
-    app.router.add_get(account, get_account)
-    app.router.add_get(account + "/extension", list_extensions)
-    app.router.add_get(account + "/extension/{extensionId}", get_extension)
-    app.router.add_get(account + "/extension/{extensionId}/presence", get_presence)
-    app.router.add_get(account + "/presence", account_presence)
-    app.router.add_get(account + "/telephony/sessions/{sessionId}", get_telephony_session)
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        account = BASE + "/account/{accountId}"
+        router.add_get(account, self.get_account)
+        router.add_get(account + "/extension", self.list_extensions)
+        router.add_get(account + "/extension/{extensionId}", self.get_extension)
+        router.add_get(account + "/extension/{extensionId}/presence", self.get_presence)
+        router.add_get(account + "/presence", self.account_presence)
+        router.add_get(account + "/telephony/sessions/{sessionId}", self.get_telephony_session)

@@ -19,13 +19,17 @@ import uuid
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-if TYPE_CHECKING:
-    from .auth import AuthSession
-    from .model import SimState
+from .auth import AuthManager, AuthSession
+from .clock import SimClock
+from .config import SimConfig
+from .faults import Faults
+from .log import SimLog
+from .subscription_model import Subscription
+from .subscriptions import SubscriptionManager
 
 IDLE_TIMEOUT = "WSG-902"
 ABSOLUTE_TIMEOUT = "WSG-903"
@@ -106,10 +110,24 @@ class WsConnection:
 
 
 class WsGateway:
-    """`state.ws`: WS sessions and connections, delivery to them, and the faults that break them."""
+    """WS sessions and connections, delivery to them, and the faults that break them."""
 
-    def __init__(self, state: SimState) -> None:
-        self._state = state
+    def __init__(
+        self,
+        *,
+        config: SimConfig,
+        clock: SimClock,
+        auth: AuthManager,
+        subscriptions: SubscriptionManager,
+        faults: Faults,
+        log: SimLog,
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._auth = auth
+        self._subscriptions = subscriptions
+        self._faults = faults
+        self._log = log
         self._sessions: dict[str, WsSession] = {}
         self._connections: set[WsConnection] = set()
         self._housekeeper: asyncio.Task[None] | None = None
@@ -139,7 +157,7 @@ class WsGateway:
             self._end_session(session, "recovery window passed")
             return False
         session.buffer.append(notification)
-        while len(session.buffer) > max(0, self._state.config.ws_recovery_buffer_size):
+        while len(session.buffer) > max(0, self._config.ws_recovery_buffer_size):
             session.buffer.popleft()
         return True
 
@@ -194,22 +212,22 @@ class WsGateway:
     # ---- connection handling ------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        ping = max(self._state.clock.to_real(self._state.config.ws_ping_interval), MIN_REAL_PING_INTERVAL)
+        ping = max(self._clock.to_real(self._config.ws_ping_interval), MIN_REAL_PING_INTERVAL)
         ws = _GatewaySocket(heartbeat=ping, autoping=True)
         await ws.prepare(request)
-        self._state.subscriptions.base_url = str(request.url.origin())
+        self._subscriptions.base_url = str(request.url.origin())
         token = request.query.get("access_token", "")
-        auth = self._state.auth.validate_ws_token(token) if token else None
+        auth = self._auth.validate_ws_token(token) if token else None
         if auth is None:
             code = INVALID_TOKEN if token else MISSING_TOKEN
             message = "Invalid or expired WebSocket access token" if token else "access_token is required"
             await ws.send_str(_dump(_error_frame(code, message, 401, None)))
             await ws.close(code=WSCloseCode.POLICY_VIOLATION)
-            self._state.record("websocket", action="rejected", error=code)
+            self._log.record("websocket", action="rejected", error=code)
             return ws
         self.start()
         session, recovery = self._open_session(auth, request.query.get("wsc"))
-        now = self._state.clock.now()
+        now = self._clock.now()
         conn = WsConnection(ws=ws, request=request, session=session, opened_at=now, last_traffic=now)
         session.connection, session.disconnected_at = conn, None
         self._connections.add(conn)
@@ -221,13 +239,13 @@ class WsGateway:
             while session.buffer:
                 notification = session.buffer.popleft()
                 self._send(conn, "ServerNotification", notification, notification=notification)
-        self._state.record(
+        self._log.record(
             "websocket", action="connected", extension_id=auth.extension.id, recovery=recovery and recovery[0]
         )
         try:
             async for received in ws:
                 if received.type == WSMsgType.TEXT:
-                    conn.last_traffic = self._state.clock.now()
+                    conn.last_traffic = self._clock.now()
                     await self._on_text(conn, received.data)
                 elif received.type == WSMsgType.BINARY:
                     self._send_error(conn, MALFORMED_FRAME, "Binary frames are not supported", 400)
@@ -248,7 +266,7 @@ class WsGateway:
         error: str | None = None
         if session is None or self._recovery_expired(session):
             error = RECOVERY_EXPIRED
-        elif session.auth.extension.id != auth.extension.id or self._state.faults.take_recovery_failure():
+        elif session.auth.extension.id != auth.extension.id or self._faults.take_recovery_failure():
             error = RECOVERY_REFUSED
         if session is not None and error is not None:
             self._end_session(session, f"recovery failed ({error})")
@@ -258,20 +276,20 @@ class WsGateway:
             # The client reconnected before the server saw the old socket go: take the session over.
             self._take_over(session.connection)
         session.auth = auth
-        self._state.record("websocket", action="recovered", buffered=len(session.buffer))
+        self._log.record("websocket", action="recovered", buffered=len(session.buffer))
         return session, ("Successful", None)
 
     def _new_session(self, auth: AuthSession) -> WsSession:
-        session = WsSession(token=secrets.token_urlsafe(24), auth=auth, created_at=self._state.clock.now())
+        session = WsSession(token=secrets.token_urlsafe(24), auth=auth, created_at=self._clock.now())
         self._sessions[session.token] = session
         return session
 
     def _connection_details(
         self, session: WsSession, recovery: tuple[str, str | None] | None
     ) -> dict[str, Any]:
-        config = self._state.config
+        config = self._config
         body: dict[str, Any] = {
-            "creationTime": self._state.clock.iso(session.created_at),
+            "creationTime": self._clock.iso(session.created_at),
             "maxConnectionsPerSession": config.ws_max_connections_per_session,
             "recoveryBufferSize": config.ws_recovery_buffer_size,
             "recoveryTimeout": round(config.ws_recovery_timeout),
@@ -317,7 +335,7 @@ class WsGateway:
             )
             return
         session = conn.session
-        status, reply = await self._state.subscriptions.handle_request(
+        status, reply = await self._subscriptions.handle_request(
             method, path, body, session.auth, ws_token=session.token
         )
         headers: dict[str, str] = {"RCRequestId": message_id, "Content-Type": "application/json"}
@@ -364,7 +382,7 @@ class WsGateway:
         header.setdefault("headers", {"RCRequestId": header["messageId"]})
         header["wsc"] = conn.session.next_wsc()
         conn.put(_Frame(_dump([header] if body is None else [header, body]), notification))
-        conn.last_traffic = self._state.clock.now()
+        conn.last_traffic = self._clock.now()
 
     def _send_error(
         self, conn: WsConnection, code: str, message: str, status: int, message_id: str | None = None
@@ -378,7 +396,7 @@ class WsGateway:
             return
         self._send_error(conn, code, message, 400 if code.startswith("WSG") else 401)
         self._close(conn, _Close(code=close_code))
-        self._state.record("websocket", action="closed", error=code)
+        self._log.record("websocket", action="closed", error=code)
 
     def _close(self, conn: WsConnection, close: _Close) -> None:
         conn.closing = True
@@ -409,12 +427,12 @@ class WsGateway:
             return
         unsent = self._drain(conn)
         session.buffer.extendleft(reversed(unsent))
-        while len(session.buffer) > max(0, self._state.config.ws_recovery_buffer_size):
+        while len(session.buffer) > max(0, self._config.ws_recovery_buffer_size):
             session.buffer.popleft()
         session.connection = None
-        session.disconnected_at = self._state.clock.now()
+        session.disconnected_at = self._clock.now()
         if session.token in self._sessions:
-            self._state.record("websocket", action="disconnected", buffered=len(session.buffer))
+            self._log.record("websocket", action="disconnected", buffered=len(session.buffer))
 
     def _take_over(self, old: WsConnection) -> None:
         session = old.session
@@ -434,16 +452,16 @@ class WsGateway:
     def _recovery_expired(self, session: WsSession) -> bool:
         if session.connection is not None or session.disconnected_at is None:
             return False
-        return self._state.clock.now() - session.disconnected_at > self._state.config.ws_recovery_timeout
+        return self._clock.now() - session.disconnected_at > self._config.ws_recovery_timeout
 
     def _end_session(self, session: WsSession, reason: str) -> None:
         if self._sessions.pop(session.token, None) is None:
             return
         session.buffer.clear()
-        self._state.subscriptions.drop_ws_session(session.token)
+        self._subscriptions.drop_ws_session(session.token)
         if session.connection is not None and not session.connection.closing:
             self._close(session.connection, _Close(code=WSCloseCode.POLICY_VIOLATION))
-        self._state.record("websocket", action="session_ended", reason=reason)
+        self._log.record("websocket", action="session_ended", reason=reason)
 
     def on_revoke(self, auth: AuthSession) -> None:
         """The auth session behind a WS session was revoked: close its sockets, end the session."""
@@ -459,7 +477,7 @@ class WsGateway:
 
     def check_timeouts(self) -> None:
         """Apply idle/absolute timeouts and end sessions whose recovery window has passed."""
-        config, now = self._state.config, self._state.clock.now()
+        config, now = self._config, self._clock.now()
         for conn in list(self._connections):
             if conn.closing:
                 continue
@@ -489,14 +507,42 @@ def _dump(frame: Any) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
 
-def setup(app: web.Application, state: SimState) -> None:
-    """Create `state.ws` and serve `GET /ws`."""
-    gateway = WsGateway(state)
-    state.ws = gateway
+class WebSocketDelivery:
+    """The subscription manager's WebSocket transport: a subscription lives with a WS session."""
+
+    permission = "WebSocketsSubscriptions"
+
+    def __init__(self, config: SimConfig, gateway: WsGateway) -> None:
+        self._config = config
+        self._gateway = gateway
+
+    def lifetime(self, requested: int | None) -> int:
+        # WebSocket subscriptions need no renewal while their session lives.
+        return int(self._config.ws_absolute_timeout)
+
+    async def open(self, subscription: Subscription, mode: dict[str, Any]) -> None:
+        subscription.delivery_mode = {"transportType": "WebSocket", "encryption": False}
+
+    async def update(self, subscription: Subscription, mode: dict[str, Any] | None) -> None:
+        return None
+
+    def deliver(self, subscription: Subscription, notification: dict[str, Any]) -> None:
+        if subscription.ws_token is not None:
+            self._gateway.deliver(subscription.ws_token, notification)
+
+    def remove(self, subscription: Subscription) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def setup(app: web.Application, gateway: WsGateway, auth: AuthManager) -> None:
+    """Serve `GET /ws`; from startup, revoking an auth session ends its WS sessions."""
     app.router.add_get("/ws", gateway.handle)
 
     async def on_startup(_: web.Application) -> None:
-        state.auth.on_revoke(gateway.on_revoke)
+        auth.on_revoke(gateway.on_revoke)
         gateway.start()
 
     async def on_shutdown(_: web.Application) -> None:
