@@ -2,8 +2,8 @@
 
 A WS *session* (named by its `wsc` token) owns at most one subscription and outlives its connection
 for `ws_recovery_timeout`: notifications meanwhile are buffered (newest `ws_recovery_buffer_size`
-kept) and replayed when the client reconnects with `&wsc=`. Every frame is a JSON array
-`[header]` / `[header, body]`; every server frame carries `wsc {token, sequence}`.
+kept) and replayed when the client reconnects with `&wsc=`. Sessions, connections and frames are in
+`ws_session.py`; `WebSocketDelivery` is the subscription manager's transport over this gateway.
 
 Error codes RingCentral documents: `WSG-902` (idle timeout) and `WSG-903` (absolute timeout). The
 others below are the simulator's own choice (RingCentral does not publish them).
@@ -16,9 +16,7 @@ import contextlib
 import json
 import secrets
 import uuid
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -30,6 +28,7 @@ from .faults import Faults
 from .log import SimLog
 from .subscription_model import Subscription
 from .subscriptions import SubscriptionManager
+from .ws_session import Close, Frame, GatewaySocket, WsConnection, WsSession, dump, error_frame
 
 IDLE_TIMEOUT = "WSG-902"
 ABSOLUTE_TIMEOUT = "WSG-903"
@@ -50,63 +49,6 @@ DEFAULT_MALFORMED_FRAMES = (
     "this is not JSON {",
     json.dumps({"type": "ServerNotification", "body": "not an array"}),
 )
-
-
-class _GatewaySocket(web.WebSocketResponse):
-    """A server socket whose heartbeat stays off once it is closed.
-
-    aiohttp 3.14 re-arms the heartbeat timer when the peer's close reply arrives after a server-side
-    `close()` has begun, and nothing cancels it afterwards: the timer would outlive the connection.
-    """
-
-    def _reset_heartbeat(self) -> None:
-        if not self.closed:
-            super()._reset_heartbeat()
-
-
-@dataclass(frozen=True, slots=True)
-class _Frame:
-    text: str
-    notification: dict[str, Any] | None = None  # kept so an unsent notification can be buffered again
-
-
-@dataclass(frozen=True, slots=True)
-class _Close:
-    code: int = WSCloseCode.OK
-    abort: bool = False  # drop the TCP connection without a close handshake
-
-
-@dataclass(eq=False)
-class WsSession:
-    """A WS session: survives its connection for the recovery window."""
-
-    token: str
-    auth: AuthSession
-    created_at: float
-    sequence: int = 0
-    connection: WsConnection | None = None
-    disconnected_at: float | None = None
-    buffer: deque[dict[str, Any]] = field(default_factory=deque)
-
-    def next_wsc(self) -> dict[str, Any]:
-        self.sequence += 1
-        return {"token": self.token, "sequence": self.sequence}
-
-
-@dataclass(eq=False)
-class WsConnection:
-    """One open socket of a session; frames go out through `queue` in order."""
-
-    ws: web.WebSocketResponse
-    request: web.Request
-    session: WsSession
-    opened_at: float
-    last_traffic: float
-    queue: asyncio.Queue[_Frame | _Close] = field(default_factory=asyncio.Queue)
-    closing: bool = False
-
-    def put(self, item: _Frame | _Close) -> None:
-        self.queue.put_nowait(item)
 
 
 class WsGateway:
@@ -151,7 +93,7 @@ class WsGateway:
             return False
         conn = session.connection
         if conn is not None and not conn.closing:
-            self._send(conn, "ServerNotification", notification, notification=notification)
+            conn.send("ServerNotification", notification, notification=notification)
             return True
         if self._recovery_expired(session):
             self._end_session(session, "recovery window passed")
@@ -172,7 +114,7 @@ class WsGateway:
                 continue
             dropped += 1
             if error_code is None:
-                self._close(conn, _Close(abort=True))
+                conn.close(Close(abort=True))
             else:
                 self._fail(
                     conn, error_code, "Connection dropped by the server", close_code=WSCloseCode.GOING_AWAY
@@ -187,7 +129,7 @@ class WsGateway:
         for conn in self._connections:
             if not conn.closing:
                 for text in texts:
-                    conn.put(_Frame(text))
+                    conn.put(Frame(text))
                 sent += 1
         return sent
 
@@ -199,7 +141,7 @@ class WsGateway:
                 await self._housekeeper
             self._housekeeper = None
         for conn in list(self._connections):
-            self._close(conn, _Close(code=WSCloseCode.GOING_AWAY))
+            conn.close(Close(code=WSCloseCode.GOING_AWAY))
         if self._writers:
             await asyncio.wait(self._writers, timeout=2.0)
         for task in list(self._writers):
@@ -213,7 +155,7 @@ class WsGateway:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ping = max(self._clock.to_real(self._config.ws_ping_interval), MIN_REAL_PING_INTERVAL)
-        ws = _GatewaySocket(heartbeat=ping, autoping=True)
+        ws = GatewaySocket(heartbeat=ping, autoping=True)
         await ws.prepare(request)
         self._subscriptions.base_url = str(request.url.origin())
         token = request.query.get("access_token", "")
@@ -221,24 +163,26 @@ class WsGateway:
         if auth is None:
             code = INVALID_TOKEN if token else MISSING_TOKEN
             message = "Invalid or expired WebSocket access token" if token else "access_token is required"
-            await ws.send_str(_dump(_error_frame(code, message, 401, None)))
+            await ws.send_str(dump(error_frame(code, message, 401, None)))
             await ws.close(code=WSCloseCode.POLICY_VIOLATION)
             self._log.record("websocket", action="rejected", error=code)
             return ws
         self.start()
         session, recovery = self._open_session(auth, request.query.get("wsc"))
         now = self._clock.now()
-        conn = WsConnection(ws=ws, request=request, session=session, opened_at=now, last_traffic=now)
+        conn = WsConnection(
+            ws=ws, request=request, session=session, clock=self._clock, opened_at=now, last_traffic=now
+        )
         session.connection, session.disconnected_at = conn, None
         self._connections.add(conn)
-        writer = asyncio.get_running_loop().create_task(self._write(conn))
+        writer = asyncio.get_running_loop().create_task(conn.write())
         self._writers.add(writer)
         writer.add_done_callback(self._writers.discard)
-        self._send(conn, "ConnectionDetails", self._connection_details(session, recovery))
+        conn.send("ConnectionDetails", self._connection_details(session, recovery))
         if recovery is not None and recovery[0] == "Successful":
             while session.buffer:
                 notification = session.buffer.popleft()
-                self._send(conn, "ServerNotification", notification, notification=notification)
+                conn.send("ServerNotification", notification, notification=notification)
         self._log.record(
             "websocket", action="connected", extension_id=auth.extension.id, recovery=recovery and recovery[0]
         )
@@ -248,7 +192,7 @@ class WsGateway:
                     conn.last_traffic = self._clock.now()
                     await self._on_text(conn, received.data)
                 elif received.type == WSMsgType.BINARY:
-                    self._send_error(conn, MALFORMED_FRAME, "Binary frames are not supported", 400)
+                    conn.send_error(MALFORMED_FRAME, "Binary frames are not supported", 400)
         finally:
             self._detach(conn)
             writer.cancel()
@@ -307,32 +251,28 @@ class WsGateway:
         try:
             frame = json.loads(text)
         except ValueError:
-            self._send_error(conn, MALFORMED_FRAME, "Message is not valid JSON", 400)
+            conn.send_error(MALFORMED_FRAME, "Message is not valid JSON", 400)
             return
         if not isinstance(frame, list) or not frame or not isinstance(frame[0], dict) or len(frame) > 2:
-            self._send_error(
-                conn, MALFORMED_FRAME, "Message must be a JSON array [header] or [header, body]", 400
-            )
+            conn.send_error(MALFORMED_FRAME, "Message must be a JSON array [header] or [header, body]", 400)
             return
         header: dict[str, Any] = frame[0]
         message_id = header.get("messageId")
         message_id = message_id if isinstance(message_id, str) else str(uuid.uuid4())
         kind = header.get("type")
         if kind == "Heartbeat":
-            self._put_frame(conn, {"type": "Heartbeat", "messageId": message_id, "status": 200}, None)
+            conn.put_frame({"type": "Heartbeat", "messageId": message_id, "status": 200}, None)
         elif kind == "ClientRequest":
             await self._client_request(conn, header, frame[1] if len(frame) > 1 else None, message_id)
         else:
-            self._send_error(conn, UNSUPPORTED_FRAME, f"Unsupported message type: {kind!r}", 400, message_id)
+            conn.send_error(UNSUPPORTED_FRAME, f"Unsupported message type: {kind!r}", 400, message_id)
 
     async def _client_request(
         self, conn: WsConnection, header: dict[str, Any], body: Any, message_id: str
     ) -> None:
         method, path = header.get("method"), header.get("path")
         if not isinstance(method, str) or not isinstance(path, str):
-            self._send_error(
-                conn, MALFORMED_FRAME, "ClientRequest needs string method and path", 400, message_id
-            )
+            conn.send_error(MALFORMED_FRAME, "ClientRequest needs string method and path", 400, message_id)
             return
         session = conn.session
         status, reply = await self._subscriptions.handle_request(
@@ -349,72 +289,15 @@ class WsGateway:
             headers["WSG-SubscriptionId"] = reply["id"]
         response = {"type": "ClientRequest", "messageId": message_id, "status": status, "headers": headers}
         if conn.session is session and not conn.closing:
-            self._put_frame(conn, response, reply)
-
-    # ---- sending ------------------------------------------------------------------------------
-
-    def _send(
-        self,
-        conn: WsConnection,
-        kind: str,
-        body: dict[str, Any] | None,
-        *,
-        status: int = 200,
-        notification: dict[str, Any] | None = None,
-    ) -> None:
-        message_id = notification["uuid"] if notification is not None else str(uuid.uuid4())
-        header = {
-            "type": kind,
-            "messageId": message_id,
-            "status": status,
-            "headers": {"RCRequestId": message_id},
-        }
-        self._put_frame(conn, header, body, notification=notification)
-
-    def _put_frame(
-        self,
-        conn: WsConnection,
-        header: dict[str, Any],
-        body: dict[str, Any] | None,
-        *,
-        notification: dict[str, Any] | None = None,
-    ) -> None:
-        header.setdefault("headers", {"RCRequestId": header["messageId"]})
-        header["wsc"] = conn.session.next_wsc()
-        conn.put(_Frame(_dump([header] if body is None else [header, body]), notification))
-        conn.last_traffic = self._clock.now()
-
-    def _send_error(
-        self, conn: WsConnection, code: str, message: str, status: int, message_id: str | None = None
-    ) -> None:
-        header, body = _error_frame(code, message, status, message_id)
-        self._put_frame(conn, header, body)
+            conn.put_frame(response, reply)
 
     def _fail(self, conn: WsConnection, code: str, message: str, *, close_code: int = WSCloseCode.OK) -> None:
         """Send an `Error` frame, then close."""
         if conn.closing:
             return
-        self._send_error(conn, code, message, 400 if code.startswith("WSG") else 401)
-        self._close(conn, _Close(code=close_code))
+        conn.send_error(code, message, 400 if code.startswith("WSG") else 401)
+        conn.close(Close(code=close_code))
         self._log.record("websocket", action="closed", error=code)
-
-    def _close(self, conn: WsConnection, close: _Close) -> None:
-        conn.closing = True
-        conn.put(close)
-
-    async def _write(self, conn: WsConnection) -> None:
-        while True:
-            item = await conn.queue.get()
-            if isinstance(item, _Close):
-                if item.abort and conn.request.transport is not None:
-                    conn.request.transport.abort()
-                else:
-                    await conn.ws.close(code=item.code)
-                return
-            try:
-                await conn.ws.send_str(item.text)
-            except (ConnectionError, RuntimeError):
-                return
 
     # ---- lifetime -----------------------------------------------------------------------------
 
@@ -425,7 +308,7 @@ class WsGateway:
         session = conn.session
         if session.connection is not conn:
             return
-        unsent = self._drain(conn)
+        unsent = conn.take_unsent()
         session.buffer.extendleft(reversed(unsent))
         while len(session.buffer) > max(0, self._config.ws_recovery_buffer_size):
             session.buffer.popleft()
@@ -436,18 +319,9 @@ class WsGateway:
 
     def _take_over(self, old: WsConnection) -> None:
         session = old.session
-        session.buffer.extendleft(reversed(self._drain(old)))
+        session.buffer.extendleft(reversed(old.take_unsent()))
         session.connection = None
-        self._close(old, _Close(code=WSCloseCode.GOING_AWAY))
-
-    @staticmethod
-    def _drain(conn: WsConnection) -> list[dict[str, Any]]:
-        unsent: list[dict[str, Any]] = []
-        while not conn.queue.empty():
-            item = conn.queue.get_nowait()
-            if isinstance(item, _Frame) and item.notification is not None:
-                unsent.append(item.notification)
-        return unsent
+        old.close(Close(code=WSCloseCode.GOING_AWAY))
 
     def _recovery_expired(self, session: WsSession) -> bool:
         if session.connection is not None or session.disconnected_at is None:
@@ -460,7 +334,7 @@ class WsGateway:
         session.buffer.clear()
         self._subscriptions.drop_ws_session(session.token)
         if session.connection is not None and not session.connection.closing:
-            self._close(session.connection, _Close(code=WSCloseCode.POLICY_VIOLATION))
+            session.connection.close(Close(code=WSCloseCode.POLICY_VIOLATION))
         self._log.record("websocket", action="session_ended", reason=reason)
 
     def on_revoke(self, auth: AuthSession) -> None:
@@ -488,23 +362,6 @@ class WsGateway:
         for session in list(self._sessions.values()):
             if self._recovery_expired(session):
                 self._end_session(session, "recovery window passed")
-
-
-def _error_frame(
-    code: str, message: str, status: int, message_id: str | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    message_id = message_id or str(uuid.uuid4())
-    header = {
-        "type": "Error",
-        "messageId": message_id,
-        "status": status,
-        "headers": {"RCRequestId": message_id},
-    }
-    return header, {"errorCode": code, "message": message}
-
-
-def _dump(frame: Any) -> str:
-    return json.dumps(frame, separators=(",", ":"))
 
 
 class WebSocketDelivery:
