@@ -14,9 +14,7 @@ Each extension has two sequence counters, one per stream, each starting at 1. A 
 `telephonyStatus`, and when presenceStatus is Busy, is decided in `presence.py`. When a call ends for an
 extension, the next presence event still lists it once with `telephonyStatus` NoCall and
 `terminationType` "final", then it is gone from `activeCalls`; the REST body lists only live calls.
-
-Id forms follow the schemas: every id is a string, except `extension.id` in the REST presence body,
-which `GetPresenceInfo` types as an integer.
+The bodies themselves are built in `call_bodies.py`.
 """
 
 from __future__ import annotations
@@ -32,22 +30,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .call_bodies import active_call, event_party, rest_party
+from .call_bodies import presence_event, rest_presence, rest_session, telephony_event
 from .call_model import Change, Endpoint, Party, Plan, ScenarioRun, Session, Step
 from .clock import SimClock
 from .config import SimConfig
 from .events import EventBus, SimEvent
 from .log import SimLog
 from .model import Account, Extension
-from .presence import DND_STATUSES, USER_STATUSES, aggregate_status, presence_status
+from .presence import DND_STATUSES, USER_STATUSES
 
 _LOGGER = logging.getLogger(__name__)
 
-# RingCentral keeps the latest 7 calls in a presence body's activeCalls.
-MAX_ACTIVE_CALLS = 7
-SERVER_ID = "10.62.25.111.TAM"
 _SERVER_IP = "10.62.25.111"
-API_BASE = "https://platform.ringcentral.com"
 
 ScenarioBuilder = Callable[["CallEngine", Extension, Extension | None], Plan]
 
@@ -96,41 +90,14 @@ class CallEngine:
         """The body of `GET /restapi/v1.0/account/~/extension/{id}/presence` (schema `GetPresenceInfo`)."""
         ext = self._extension(extension_id)
         live = self._live_calls(extension_id)
-        aggregate = aggregate_status(p.presence_status for p in live)
-        ext_uri = f"{API_BASE}/restapi/v1.0/account/{self.account.id}/extension/{ext.id}"
-        body: dict[str, Any] = {
-            "uri": f"{ext_uri}/presence",
-            "extension": {
-                "uri": ext_uri,
-                "id": int(ext.id) if ext.id.isdigit() else ext.id,
-                "extensionNumber": ext.extension_number,
-            },
-            "presenceStatus": presence_status(ext.user_status, ext.dnd_status, aggregate),
-            "telephonyStatus": aggregate,
-            "userStatus": ext.user_status,
-            "dndStatus": ext.dnd_status,
-            "meetingStatus": ext.meeting_status,
-            "allowSeeMyPresence": True,
-            "ringOnMonitoredCall": False,
-            "pickUpCallsOnHold": False,
-        }
-        if detailed:
-            body["activeCalls"] = [
-                active_call(p, self.clock, sip_data=sip_data) for p in live[-MAX_ACTIVE_CALLS:]
-            ]
-        return body
+        return rest_presence(ext, live, self.account.id, self.clock, detailed=detailed, sip_data=sip_data)
 
     def telephony_session(self, tsid: str) -> dict[str, Any] | None:
         """The body of `GET .../telephony/sessions/{id}` (`CallSessionObject`), None once the call is over."""
         session = self._sessions.get(tsid)
         if session is None:
             return None
-        return {
-            "id": session.telephony_session_id,
-            "origin": {"type": session.origin},
-            "creationTime": self.clock.iso(session.creation_time),
-            "parties": [rest_party(p, self.account.id) for p in session.parties if p.code],
-        }
+        return rest_session(session, self.account.id, self.clock)
 
     def ground_truth(self) -> dict[str, dict[str, Any]]:
         """What the presence endpoint (detailedTelephonyState, sipData) reports now, per extension."""
@@ -357,40 +324,14 @@ class CallEngine:
     def _publish_telephony(self, session: Session, ext: Extension) -> None:
         seq = self._telephony_seq.get(ext.id, 0) + 1
         self._telephony_seq[ext.id] = seq
-        body: dict[str, Any] = {
-            "sequence": seq,
-            "sessionId": session.session_id,
-            "telephonySessionId": session.telephony_session_id,
-            "serverId": SERVER_ID,
-            "eventTime": self.clock.iso(),
-            "accountId": self.account.id,
-            "parties": [
-                event_party(p, ext, self.account.id) for p in session.parties if p.code and p.extension is ext
-            ],
-            "origin": {"type": session.origin},
-            "extensionId": ext.id,
-        }
+        body = telephony_event(session, ext, seq, self.account.id, self.clock)
         self.bus.publish(SimEvent("telephony", ext.id, body))
 
     def _publish_presence(self, extension_id: str) -> None:
         """Publish the extension's presence if it differs from the last one published."""
         ext = self._extension(extension_id)
         calls = self._ext_calls.get(extension_id, [])
-        live = [p for p in calls if p.presence_status != "NoCall"]
-        aggregate = aggregate_status(p.presence_status for p in live)
-        body: dict[str, Any] = {
-            "extensionId": ext.id,
-            "telephonyStatus": aggregate,
-            "activeCalls": [active_call(p, self.clock, sip_data=True) for p in calls[-MAX_ACTIVE_CALLS:]],
-            "presenceStatus": presence_status(ext.user_status, ext.dnd_status, aggregate),
-            "userStatus": ext.user_status,
-            "dndStatus": ext.dnd_status,
-            "meetingStatus": ext.meeting_status,
-            "allowSeeMyPresence": True,
-            "ringOnMonitoredCall": False,
-            "pickUpCallsOnHold": False,
-            "totalActiveCalls": len(live),
-        }
+        body = presence_event(ext, calls, self.clock)
         # Calls that ended are reported once (NoCall, final) and then dropped.
         self._ext_calls[extension_id] = [p for p in calls if not p.presence_ended]
         if body == self._last_presence.get(extension_id):

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rcsim.calls import MAX_ACTIVE_CALLS, CallEngine
+from rcsim.call_bodies import MAX_ACTIVE_CALLS
+from rcsim.calls import CallEngine
 from rcsim.presence import PRECEDENCE, aggregate_status, presence_status
 from rcsim.scenarios import NEEDS_SECOND_USER, SCENARIOS
 from tests.waiting import wait_for
