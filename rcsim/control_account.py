@@ -18,9 +18,8 @@ from .control import (
     number,
 )
 from .log import SimLog
-from .model import Account, App, Extension
+from .model import EXTENSION_TYPES, Account, App, Extension
 from .presence import DND_STATUSES, USER_STATUSES
-from .rest import EXTENSION_TYPES
 
 MAX_NEW_EXTENSIONS = 5000
 

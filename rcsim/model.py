@@ -21,6 +21,32 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
     }
 )
 
+# Extension types and statuses RingCentral's API knows.
+EXTENSION_TYPES = frozenset(
+    {
+        "User",
+        "FaxUser",
+        "VirtualUser",
+        "DigitalUser",
+        "Department",
+        "Announcement",
+        "Voicemail",
+        "SharedLinesGroup",
+        "PagingOnly",
+        "IvrMenu",
+        "ApplicationExtension",
+        "ParkLocation",
+        "Bot",
+        "Room",
+        "Limited",
+        "Site",
+        "ProxyAdmin",
+        "DelegatedLinesGroup",
+        "GroupCallPickup",
+    }
+)
+EXTENSION_STATUSES = frozenset({"Enabled", "Disabled", "Frozen", "NotActivated", "Unassigned"})
+
 
 @dataclass
 class Extension:
