@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from rcsim.app import assemble
 from rcsim.calls import CallEngine
 from rcsim.config import SimConfig
 from rcsim.event_filters import EventFilter, parse_filter
 from rcsim.events import SimEvent
-from rcsim.model import SimState, populate
+from rcsim.model import populate
 
 # What the integration subscribes to in account mode (filters.account_presence / account_telephony_sessions).
 ACCOUNT_FILTERS = (
@@ -44,9 +45,8 @@ def build_corpus(*, extensions: int, notifications: int, concurrent: int = 20, s
     """At least `notifications` envelopes from `concurrent` interleaved scenarios on `extensions` users."""
     if extensions < 2 or notifications < 1 or concurrent < 1:
         raise ValueError("need at least 2 extensions, 1 notification and 1 concurrent scenario")
-    state = SimState(SimConfig(seed=seed))
-    populate(state, extensions)
-    state.calls = CallEngine(state)
+    state = assemble(SimConfig(seed=seed))
+    populate(state.account, extensions)
     admin = next(iter(state.account.extensions.values()))
     event_filters = [parse_filter(text, state.account, admin) for text in ACCOUNT_FILTERS]
     subscription_id = "bench-subscription"

@@ -41,17 +41,15 @@ def add_routes(sim: Simulator) -> None:
     # Every request the simulator ever logged, counted here so log trimming cannot lose any.
     requests: list[dict[str, Any]] = []
     delivered = 0
-    original_record = state.record
 
-    def record(kind: str, **data: Any) -> None:
+    def record(entry: dict[str, Any]) -> None:
         nonlocal delivered
-        if kind == "request":
-            requests.append({"group": data.get("group"), "status": data.get("status")})
-        elif kind == "notification":
+        if entry["kind"] == "request":
+            requests.append({"group": entry.get("group"), "status": entry.get("status")})
+        elif entry["kind"] == "notification":
             delivered += 1
-        original_record(kind, **data)
 
-    state.record = record  # type: ignore[method-assign]
+    state.log.listen(record)
 
     async def presence(request: web.Request) -> web.Response:
         body = await request.json()

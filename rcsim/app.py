@@ -1,199 +1,140 @@
-"""Wiring: the aiohttp application, its middleware, and `Simulator` (a server on a loopback port).
+"""The assembly: every part of the simulator built and wired in one place, and served.
 
-Middleware, outermost first:
-1. errors and logging: every error is RingCentral-shaped JSON (unknown routes, wrong methods,
-   malformed bodies, unexpected exceptions), and every request is logged without its query string
-   (which may carry a WebSocket token);
-2. HTTP fault injection (`POST /sim/faults {"type":"http"}`), never for `/sim/*`;
-3. rate limiting by usage-plan group, never for `/sim/*` or `/ws`.
+`assemble(config)` builds the parts, each given only the collaborators it uses, and returns them
+in a `SimState`; `build_app` serves them as an aiohttp application; `Simulator` runs that on a
+loopback port. Nothing in the package imports this module except its entry points (`rcsim`,
+`python -m rcsim`): a new endpoint is a new module that the assembly wires in here.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import math
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
-from . import auth, control, rest, subscriptions, ws_gateway
+from . import oauth, pubnub_gateway, subscriptions, ws_gateway
+from .auth import AuthManager
 from .calls import CallEngine
+from .clock import SimClock
 from .config import SimConfig
-from .errors import RingCentralHTTPError, error_body
-from .model import SimState, populate
-from .ratelimit import RateLimiter, group_for
-
-_LOGGER = logging.getLogger(__name__)
-_STATE = "state"
-_GROUP = "rate_limit_group"
-
-_REASONS = {
-    400: ("CMN-101", "Bad request"),
-    401: ("OAU-123", "Authorization required"),
-    403: ("CMN-408", "Forbidden"),
-    405: ("CMN-405", "Method not allowed"),
-    413: ("CMN-413", "Request entity too large"),
-    415: ("CMN-415", "Unsupported media type"),
-    429: ("CMN-301", "Request rate exceeded"),
-    500: ("CMN-500", "Internal server error"),
-    502: ("CMN-502", "Bad gateway"),
-    503: ("CMN-211", "Service temporarily unavailable"),
-    504: ("CMN-504", "Gateway timeout"),
-}
+from .control import credentials
+from .control_account import AccountControl
+from .control_faults import FaultControl
+from .control_runtime import RuntimeControl
+from .events import EventBus
+from .faults import Faults
+from .log import SimLog
+from .middleware import errors_middleware, faults_middleware, ratelimit_middleware
+from .model import Account, App, populate
+from .pubnub_gateway import PubNubDelivery
+from .ratelimit import RateLimiter
+from .rest import RestApi
+from .scenarios import CATALOG
+from .subscriptions import SubscriptionManager
+from .webhook import WebhookDelivery
+from .ws_gateway import WebSocketDelivery, WsGateway
 
 
-def _generic_error(status: int, headers: dict[str, str] | None = None) -> web.Response:
-    code, message = _REASONS.get(status, (f"CMN-{status}", "Request failed"))
-    return web.json_response(error_body(code, message), status=status, headers=headers)
+@dataclass(eq=False)
+class SimState:
+    """Every part of one simulator, as `assemble` wired them (tests reach them through `sim.state`)."""
+
+    config: SimConfig
+    clock: SimClock
+    log: SimLog  # the control API's log: requests, logins, deliveries, faults
+    bus: EventBus  # call engine -> subscriptions
+    account: Account
+    app: App  # the registered app: credentials and permissions
+    faults: Faults
+    auth: AuthManager
+    limiter: RateLimiter
+    calls: CallEngine  # the ground truth for presence and telephony sessions
+    subscriptions: SubscriptionManager
+    pubnub: PubNubDelivery
+    webhook: WebhookDelivery
+    ws: WsGateway
 
 
-def _as_response(err: web.HTTPException) -> web.Response:
-    """A plain response with an HTTP exception's status, headers and body.
-
-    Returning an exception object from a handler is deprecated in aiohttp.
-    """
-    headers = {k: v for k, v in err.headers.items() if k.lower() != "content-length"}
-    return web.Response(status=err.status, reason=err.reason, body=err.body, headers=headers)
-
-
-def _is_json(response: web.StreamResponse) -> bool:
-    return response.content_type in ("application/json", "application/vnd.ringcentral.multipart+json")
-
-
-def _rate_key(request: web.Request, state: SimState) -> str:
-    """Who a request counts against: the user and app of its token, else the client and caller."""
-    session = state.auth.peek(request)
-    if session is not None:
-        return f"{session.client_id}:{session.extension.id}"
-    peer = request.remote or "unknown"
-    return f"{state.app.client_id}:{peer}"
-
-
-async def _token_rate_key(request: web.Request, state: SimState) -> str:
-    """The token endpoint is keyed by the user logging in (JWT or refresh token), else the caller."""
-    if request.content_type == "application/x-www-form-urlencoded":
-        form = await request.post()
-        assertion, refresh = form.get("assertion"), form.get("refresh_token")
-        if isinstance(assertion, str):
-            ext = state.auth.extension_for_assertion(assertion)
-            if ext is not None:
-                return f"{state.app.client_id}:{ext.id}"
-        if isinstance(refresh, str):
-            session = state.auth.session_for_refresh(refresh)
-            if session is not None:
-                return f"{session.client_id}:{session.extension.id}"
-    return _rate_key(request, state)
-
-
-@web.middleware
-async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    state: SimState = request.app[_STATE]
-    try:
-        response = await handler(request)
-    except RingCentralHTTPError as err:
-        response = _as_response(err)
-    except web.HTTPException as err:
-        if err.status == 404:
-            response = web.json_response(
-                error_body("CMN-102", f"Resource for parameter [{request.path}] is not found"),
-                status=404,
-            )
-        elif err.status < 400 or _is_json(err):
-            response = _as_response(err)
-        else:
-            response = _generic_error(
-                err.status, {"Allow": err.headers["Allow"]} if "Allow" in err.headers else None
-            )
-    except json.JSONDecodeError:
-        response = web.json_response(error_body("CMN-101", "Request body is not valid JSON"), status=400)
-    except Exception:
-        _LOGGER.exception("Unexpected error serving %s %s", request.method, request.path)
-        response = _generic_error(500)
-    if not request.path.startswith("/sim/"):  # control calls would drown the platform traffic
-        state.record(
-            "request",
-            method=request.method,
-            path=request.path,
-            status=response.status,
-            group=request.get(_GROUP),
-        )
-    return response
-
-
-@web.middleware
-async def faults_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    state: SimState = request.app[_STATE]
-    if request.path.startswith("/sim/"):
-        return await handler(request)
-    fault = state.faults.take_http_fault(request.method, request.path)
-    if fault is None:
-        return await handler(request)
-    headers: dict[str, str] = {}
-    if fault.retry_after is not None:
-        # HTTP's Retry-After is whole seconds (simulated seconds here, like the rate limiter's).
-        headers["Retry-After"] = str(math.ceil(fault.retry_after))
-    elif fault.status == 429:
-        headers["Retry-After"] = str(int(state.config.penalty_window))
-    if fault.status == 429:
-        group = group_for(request.method, request.path) or "Light"
-        headers["X-Rate-Limit-Group"] = group
-        return web.json_response(error_body("CMN-301", "Request rate exceeded"), status=429, headers=headers)
-    return _generic_error(fault.status, headers)
-
-
-@web.middleware
-async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    state: SimState = request.app[_STATE]
-    group = group_for(request.method, request.path)
-    if group is None or not state.limiter.enabled:
-        return await handler(request)
-    request[_GROUP] = group
-    if request.path == "/restapi/oauth/token":
-        key = await _token_rate_key(request, state)
-    else:
-        key = _rate_key(request, state)
-    decision = state.limiter.check(group, key)
-    if not decision.allowed:
-        return web.json_response(
-            error_body("CMN-301", "Request rate exceeded"), status=429, headers=decision.headers()
-        )
-    try:
-        response = await handler(request)
-    except web.HTTPException as err:
-        err.headers.update(decision.headers())
-        raise
-    if not response.prepared:
-        response.headers.update(decision.headers())
-    return response
+def assemble(config: SimConfig | None = None) -> SimState:
+    """Build every part of a simulator (no extensions yet: see `model.populate`)."""
+    config = config or SimConfig()
+    clock = SimClock(config.time_scale)
+    log = SimLog(clock)
+    bus = EventBus()
+    account = Account()
+    app = App(config.client_id, config.client_secret)
+    faults = Faults()
+    if config.seed is not None:
+        faults.rng.seed(config.seed)
+    auth = AuthManager(config, clock, account, app, log)
+    calls = CallEngine(config=config, clock=clock, account=account, bus=bus, log=log, scenarios=CATALOG)
+    manager = SubscriptionManager(
+        config=config, clock=clock, account=account, app=app, bus=bus, faults=faults, log=log
+    )
+    ws = WsGateway(config=config, clock=clock, auth=auth, subscriptions=manager, faults=faults, log=log)
+    pubnub = PubNubDelivery(config, clock, log)
+    webhook = WebhookDelivery(config, clock, log, manager.mark_blacklisted)
+    manager.add_transport("WebSocket", WebSocketDelivery(config, ws))
+    manager.add_transport("PubNub", pubnub)
+    manager.add_transport("WebHook", webhook)
+    return SimState(
+        config=config,
+        clock=clock,
+        log=log,
+        bus=bus,
+        account=account,
+        app=app,
+        faults=faults,
+        auth=auth,
+        limiter=RateLimiter(config, clock),
+        calls=calls,
+        subscriptions=manager,
+        pubnub=pubnub,
+        webhook=webhook,
+        ws=ws,
+    )
 
 
 def build_app(config: SimConfig | None = None, state: SimState | None = None) -> web.Application:
-    """The simulator's aiohttp application; every manager is stored on `state`."""
+    """The simulator's aiohttp application over `state` (assembled from `config` when not given)."""
     if state is None:
-        state = SimState(config or SimConfig())
+        state = assemble(config)
     app = web.Application(
-        middlewares=[errors_middleware, faults_middleware, ratelimit_middleware],
+        middlewares=[
+            errors_middleware(state.log),
+            faults_middleware(state.faults, state.config),
+            ratelimit_middleware(state.limiter, state.auth, state.app),
+        ],
         client_max_size=1024 * 1024,
     )
-    app[_STATE] = state
-    state.limiter = RateLimiter(state)
-    state.calls = CallEngine(state)
-    auth.setup(app, state)
-    rest.setup(app, state)
-    control.setup(app, state)
-    # The subscription layer also serves PubNub and runs WebHook delivery.
-    subscriptions.setup(app, state)
-    ws_gateway.setup(app, state)
+    router = app.router
+    oauth.OAuthEndpoints(state.auth, state.log).add_routes(router)
+    RestApi(state.account, state.auth, state.calls).add_routes(router)
+    AccountControl(state.account, state.app, state.calls, state.log).add_routes(router)
+    FaultControl(
+        faults=state.faults, auth=state.auth, subscriptions=state.subscriptions, ws=state.ws, log=state.log
+    ).add_routes(router)
+    RuntimeControl(
+        config=state.config,
+        clock=state.clock,
+        app=state.app,
+        calls=state.calls,
+        subscriptions=state.subscriptions,
+        log=state.log,
+    ).add_routes(router)
+    subscriptions.setup(app, state.subscriptions, state.auth)
+    pubnub_gateway.setup(router, state.pubnub.hub)
+    ws_gateway.setup(app, state.ws, state.auth)
+    calls = state.calls
 
     async def on_startup(app: web.Application) -> None:
         if state.config.demo:
-            state.calls.start_demo()
+            calls.start_demo()
 
     async def on_cleanup(app: web.Application) -> None:
-        await state.calls.close()
+        await calls.close()
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
@@ -205,9 +146,9 @@ class Simulator:
 
     def __init__(self, config: SimConfig | None = None, *, extensions: int = 0) -> None:
         self.config = config or SimConfig()
-        self.state = SimState(self.config)
+        self.state = assemble(self.config)
         if extensions:
-            populate(self.state, extensions)
+            populate(self.state.account, extensions)
         self.app = build_app(self.config, self.state)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -251,4 +192,4 @@ class Simulator:
 
     def credentials(self, extension_id: str | None = None) -> dict[str, Any]:
         """`server, client_id, client_secret, jwt` (and `extension_id`) to log in as an extension."""
-        return control.credentials(self.state, self.url, extension_id)
+        return credentials(self.state.account, self.state.app, self.url, extension_id)

@@ -1,9 +1,9 @@
-"""OAuth: JWT login, refresh, revoke, WebSocket tokens, and Bearer validation for every REST route.
+"""OAuth sessions: JWT login, refresh, revoke, WebSocket tokens, and Bearer validation for every REST route.
 
 Behaviour follows RingCentral's documentation: access tokens live `access_token_ttl`, refresh tokens
 are single use (a reused one still works for `refresh_grace` seconds, then is rejected), and a user
 may hold at most `max_sessions_per_user` sessions per app: one more login silently revokes the oldest.
-All expiry is measured on `state.clock` (simulated time).
+All expiry is measured on the simulator's clock (simulated time). The HTTP endpoints are in `oauth.py`.
 """
 
 from __future__ import annotations
@@ -13,18 +13,15 @@ import binascii
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from .clock import SimClock
+from .config import SimConfig
 from .errors import RingCentralHTTPError
-
-if TYPE_CHECKING:
-    from .model import Extension, SimState
-
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-REFRESH_GRANT = "refresh_token"
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+from .log import SimLog
+from .model import Account, App, Extension
 
 
 @dataclass
@@ -51,7 +48,7 @@ class _UsedRefresh:
     grace_until: float
 
 
-def _oauth_error(status: int, error: str, code: str, message: str) -> RingCentralHTTPError:
+def grant_error(status: int, error: str, code: str, message: str) -> RingCentralHTTPError:
     return RingCentralHTTPError(status, code, message, oauth_error=error)
 
 
@@ -65,10 +62,14 @@ def bearer_token(request: web.Request) -> str | None:
 
 
 class AuthManager:
-    """Issues, validates and revokes tokens (`state.auth`)."""
+    """Issues, validates and revokes tokens."""
 
-    def __init__(self, state: SimState) -> None:
-        self._state = state
+    def __init__(self, config: SimConfig, clock: SimClock, account: Account, app: App, log: SimLog) -> None:
+        self._config = config
+        self._clock = clock
+        self._account = account
+        self._app = app
+        self._log = log
         self._by_access: dict[str, AuthSession] = {}
         self._by_refresh: dict[str, AuthSession] = {}
         self._used_refresh: dict[str, _UsedRefresh] = {}
@@ -85,7 +86,7 @@ class AuthManager:
         return list(self._sessions)
 
     def sessions_of(self, extension_id: str, client_id: str | None = None) -> list[AuthSession]:
-        client = client_id or self._state.app.client_id
+        client = client_id or self._app.client_id
         return [s for s in self._sessions if s.extension.id == extension_id and s.client_id == client]
 
     def peek(self, request: web.Request) -> AuthSession | None:
@@ -94,7 +95,7 @@ class AuthManager:
         if token is None:
             return None
         session = self._lookup_access(token)
-        if session is None or session.revoked or self._state.clock.now() >= session.access_expires_at:
+        if session is None or session.revoked or self._clock.now() >= session.access_expires_at:
             return None
         return session
 
@@ -106,7 +107,7 @@ class AuthManager:
         return used.session if used else None
 
     def extension_for_assertion(self, assertion: str) -> Extension | None:
-        for ext in self._state.account.extensions.values():
+        for ext in self._account.extensions.values():
             if secrets.compare_digest(ext.jwt, assertion):
                 return ext
         return None
@@ -121,7 +122,7 @@ class AuthManager:
         session = self._lookup_access(token)
         if session is None or session.revoked:
             raise RingCentralHTTPError(401, "OAU-213", "Token not found")
-        if self._state.clock.now() >= session.access_expires_at:
+        if self._clock.now() >= session.access_expires_at:
             raise RingCentralHTTPError(401, "OAU-128", "Access token expired")
         return session
 
@@ -131,13 +132,13 @@ class AuthManager:
             return session
         # The access token a refresh replaced stays usable during the refresh grace period.
         retired = self._retired_access.get(token)
-        if retired is not None and self._state.clock.now() < retired[1]:
+        if retired is not None and self._clock.now() < retired[1]:
             return retired[0]
         return None
 
     def require_permission(self, permission: str) -> None:
         """403 CMN-408 when the app lacks an app permission."""
-        if permission not in self._state.app.permissions:
+        if permission not in self._app.permissions:
             raise RingCentralHTTPError(
                 403,
                 "CMN-408",
@@ -151,7 +152,7 @@ class AuthManager:
         if entry is None:
             return None
         session, expires_at = entry
-        if session.revoked or self._state.clock.now() >= expires_at:
+        if session.revoked or self._clock.now() >= expires_at:
             return None
         return session
 
@@ -159,31 +160,31 @@ class AuthManager:
 
     def login(self, extension: Extension, client_id: str) -> AuthSession:
         """Start a session; evicts the user's oldest ones beyond `max_sessions_per_user`."""
-        now = self._state.clock.now()
+        now = self._clock.now()
         session = AuthSession(
             id=secrets.token_hex(8), extension=extension, client_id=client_id, created_at=now
         )
         self._issue(session)
         self._sessions.append(session)
         mine = self.sessions_of(extension.id, client_id)
-        for old in mine[: max(0, len(mine) - self._state.config.max_sessions_per_user)]:
+        for old in mine[: max(0, len(mine) - self._config.max_sessions_per_user)]:
             self.revoke(old)
         return session
 
     def refresh(self, refresh_token: str) -> AuthSession:
         """Exchange a refresh token; a token already used is accepted only within the grace period."""
-        now = self._state.clock.now()
+        now = self._clock.now()
         session = self._by_refresh.get(refresh_token)
         if session is None:
             used = self._used_refresh.get(refresh_token)
             if used is not None and now < used.grace_until and not used.session.revoked:
                 return used.session  # a retry of the same exchange gets the same new pair
-            raise _oauth_error(400, "invalid_grant", "OAU-149", "Invalid refresh token")
+            raise grant_error(400, "invalid_grant", "OAU-149", "Invalid refresh token")
         if session.revoked:
-            raise _oauth_error(400, "invalid_grant", "OAU-149", "Invalid refresh token")
+            raise grant_error(400, "invalid_grant", "OAU-149", "Invalid refresh token")
         if now >= session.refresh_expires_at:
-            raise _oauth_error(400, "invalid_grant", "OAU-149", "Refresh token has expired")
-        grace_until = now + self._state.config.refresh_grace
+            raise grant_error(400, "invalid_grant", "OAU-149", "Refresh token has expired")
+        grace_until = now + self._config.refresh_grace
         del self._by_refresh[refresh_token]
         self._used_refresh[refresh_token] = _UsedRefresh(session, grace_until)
         self._by_access.pop(session.access_token, None)
@@ -193,8 +194,8 @@ class AuthManager:
         return session
 
     def _issue(self, session: AuthSession) -> None:
-        now = self._state.clock.now()
-        config = self._state.config
+        now = self._clock.now()
+        config = self._config
         session.access_token = "sim-at-" + secrets.token_urlsafe(32)
         session.refresh_token = "sim-rt-" + secrets.token_urlsafe(32)
         session.access_expires_at = now + config.access_token_ttl
@@ -203,9 +204,9 @@ class AuthManager:
         self._by_refresh[session.refresh_token] = session
 
     def issue_ws_token(self, session: AuthSession) -> tuple[str, int]:
-        ttl = self._state.config.wstoken_ttl
+        ttl = self._config.wstoken_ttl
         token = "sim-ws-" + secrets.token_urlsafe(32)
-        self._ws_tokens[token] = (session, self._state.clock.now() + ttl)
+        self._ws_tokens[token] = (session, self._clock.now() + ttl)
         return token, ttl
 
     def revoke(self, session: AuthSession) -> None:
@@ -222,7 +223,7 @@ class AuthManager:
             del self._used_refresh[token]
         if session in self._sessions:
             self._sessions.remove(session)
-        self._state.record("auth", action="revoked", session=session.id, extension_id=session.extension.id)
+        self._log.record("auth", action="revoked", session=session.id, extension_id=session.extension.id)
         for callback in list(self._revoke_callbacks):
             callback(session)
 
@@ -253,14 +254,14 @@ class AuthManager:
     # -- HTTP ----------------------------------------------------------------------------------
 
     def token_body(self, session: AuthSession) -> dict[str, Any]:
-        now = self._state.clock.now()
+        now = self._clock.now()
         return {
             "access_token": session.access_token,
             "token_type": "bearer",
             "expires_in": max(0, round(session.access_expires_at - now)),
             "refresh_token": session.refresh_token,
             "refresh_token_expires_in": max(0, round(session.refresh_expires_at - now)),
-            "scope": " ".join(sorted(self._state.app.permissions)),
+            "scope": " ".join(sorted(self._app.permissions)),
             "owner_id": session.extension.id,
             "endpoint_id": session.endpoint_id,
         }
@@ -272,83 +273,12 @@ class AuthManager:
             client_id, sep, secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             sep = client_id = secret = ""
-        app = self._state.app
+        app = self._app
         if (
             scheme.lower() != "basic"
             or not sep
             or not secrets.compare_digest(client_id, app.client_id)
             or not secrets.compare_digest(secret, app.client_secret)
         ):
-            raise _oauth_error(401, "invalid_client", "OAU-140", "Invalid client credentials")
+            raise grant_error(401, "invalid_client", "OAU-140", "Invalid client credentials")
         return client_id
-
-
-async def read_form(request: web.Request) -> dict[str, str]:
-    """The form fields of an OAuth request; 415 for other content types."""
-    if request.content_type not in FORM_TYPES:
-        raise RingCentralHTTPError(
-            415, "CMN-415", "Unsupported Media Type: use application/x-www-form-urlencoded"
-        )
-    form = await request.post()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
-
-
-async def token_endpoint(request: web.Request) -> web.Response:
-    state: SimState = request.app["state"]
-    auth = state.auth
-    client_id = auth.check_client(request)
-    form = await read_form(request)
-    grant = form.get("grant_type")
-    if not grant:
-        raise _oauth_error(400, "invalid_request", "OAU-101", "Parameter [grant_type] is missing")
-    if grant == JWT_GRANT:
-        assertion = form.get("assertion")
-        if not assertion:
-            raise _oauth_error(400, "invalid_request", "OAU-101", "Parameter [assertion] is missing")
-        extension = auth.extension_for_assertion(assertion)
-        if extension is None or extension.status != "Enabled":
-            raise _oauth_error(400, "invalid_grant", "OAU-140", "Invalid resource owner credentials")
-        session = auth.login(extension, client_id)
-    elif grant == REFRESH_GRANT:
-        token = form.get("refresh_token")
-        if not token:
-            raise _oauth_error(400, "invalid_request", "OAU-101", "Parameter [refresh_token] is missing")
-        session = auth.refresh(token)
-    else:
-        raise _oauth_error(400, "unsupported_grant_type", "OAU-112", "Unsupported grant type")
-    state.record(
-        "auth", action=grant.rsplit(":", 1)[-1], session=session.id, extension_id=session.extension.id
-    )
-    return web.json_response(auth.token_body(session), headers={"Cache-Control": "no-store"})
-
-
-async def revoke_endpoint(request: web.Request) -> web.Response:
-    state: SimState = request.app["state"]
-    if "Authorization" in request.headers:  # client credentials are optional here, but checked if sent
-        state.auth.check_client(request)
-    form = await read_form(request)
-    token = form.get("token")
-    if not token:
-        raise _oauth_error(400, "invalid_request", "OAU-101", "Parameter [token] is missing")
-    # RFC 7009: an unknown token is not an error.
-    state.auth.revoke_token(token)
-    return web.Response(status=200)
-
-
-async def wstoken_endpoint(request: web.Request) -> web.Response:
-    state: SimState = request.app["state"]
-    session = state.auth.authenticate(request)
-    state.auth.require_permission("WebSocketsSubscriptions")
-    token, ttl = state.auth.issue_ws_token(session)
-    scheme = "wss" if request.secure else "ws"
-    return web.json_response(
-        {"ws_access_token": token, "uri": f"{scheme}://{request.host}/ws", "expires_in": ttl}
-    )
-
-
-def setup(app: web.Application, state: SimState) -> None:
-    """Create `state.auth` and serve the OAuth endpoints."""
-    state.auth = AuthManager(state)
-    app.router.add_post("/restapi/oauth/token", token_endpoint)
-    app.router.add_post("/restapi/oauth/revoke", revoke_endpoint)
-    app.router.add_post("/restapi/oauth/wstoken", wstoken_endpoint)

@@ -1,7 +1,7 @@
 """The call engine: telephony sessions, their parties, and the presence they add up to.
 
 `CallEngine` is the simulator's ground truth for calls. Scenarios (`scenarios.py`) change party
-states through `apply()`; every change publishes, on `state.bus`:
+states through `apply()`; every change publishes, on the engine's `bus`:
 
 - one `telephony` `SimEvent` per extension whose own party changed, carrying that extension's parties
   of the session (external PSTN parties are never published, as RingCentral only notifies parties of
@@ -14,9 +14,7 @@ Each extension has two sequence counters, one per stream, each starting at 1. A 
 `telephonyStatus`, and when presenceStatus is Busy, is decided in `presence.py`. When a call ends for an
 extension, the next presence event still lists it once with `telephonyStatus` NoCall and
 `terminationType` "final", then it is gone from `activeCalls`; the REST body lists only live calls.
-
-Id forms follow the schemas: every id is a string, except `extension.id` in the REST presence body,
-which `GetPresenceInfo` types as an integer.
+The bodies themselves are built in `call_bodies.py`.
 """
 
 from __future__ import annotations
@@ -28,150 +26,55 @@ import logging
 import random
 import string
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from types import ModuleType
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from .events import SimEvent
-from .model import Extension, SimState
-from .presence import (
-    DND_STATUSES,
-    PRESENCE_ENDED_CODES,
-    TERMINAL_CODES,
-    USER_STATUSES,
-    aggregate_status,
-    call_presence_status,
-    presence_status,
-)
+from .call_bodies import presence_event, rest_presence, rest_session, telephony_event
+from .call_model import Change, Endpoint, Party, Plan, ScenarioRun, Session, Step
+from .clock import SimClock
+from .config import SimConfig
+from .events import EventBus, SimEvent
+from .log import SimLog
+from .model import Account, Extension
+from .presence import DND_STATUSES, USER_STATUSES
 
 _LOGGER = logging.getLogger(__name__)
 
-# RingCentral keeps the latest 7 calls in a presence body's activeCalls.
-MAX_ACTIVE_CALLS = 7
-SERVER_ID = "10.62.25.111.TAM"
 _SERVER_IP = "10.62.25.111"
-API_BASE = "https://platform.ringcentral.com"
-_SIP_DOMAIN = "sip.ringcentral.com"
+
+ScenarioBuilder = Callable[["CallEngine", Extension, Extension | None], Plan]
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    """One end of a call as RingCentral shows it (`from`/`to`)."""
+class ScenarioCatalog:
+    """The scenarios an engine runs (`scenarios.CATALOG`); the assembly hands it to the engine."""
 
-    phone_number: str
-    name: str | None = None
-    extension_id: str | None = None
-
-    def as_dict(self) -> dict[str, str]:
-        out = {"phoneNumber": self.phone_number}
-        if self.name is not None:
-            out["name"] = self.name
-        if self.extension_id is not None:
-            out["extensionId"] = self.extension_id
-        return out
-
-
-@dataclass(eq=False)
-class Party:
-    """One participant of a telephony session; `extension` is None for a party outside the account."""
-
-    id: str
-    session: Session
-    extension: Extension | None
-    direction: str  # Inbound | Outbound, from this party's point of view
-    from_: Endpoint
-    to: Endpoint
-    presence_id: str  # `activeCalls[].id`
-    call_id: str
-    from_tag: str
-    to_tag: str
-    queue_call: bool = False
-    code: str = ""  # "" until the party joins the call
-    reason: str | None = None
-    peer: Party | None = None  # where a Gone party went
-    park_id: str | None = None
-    missed_call: bool = False
-    muted: bool = False
-    start_time: float = 0.0
-    # Presence quirk: the call shows NoCall for a moment while the party is still ringing.
-    flicker: bool = False
-    dirty: bool = False
-    listed: bool = False  # in its extension's presence call list
-
-    @property
-    def presence_status(self) -> str:
-        return "NoCall" if self.flicker else call_presence_status(self.code)
-
-    @property
-    def presence_ended(self) -> bool:
-        return self.code in PRESENCE_ENDED_CODES
-
-    @property
-    def terminal(self) -> bool:
-        return self.code in TERMINAL_CODES
-
-
-@dataclass(eq=False)
-class Session:
-    """A telephony session: one call, possibly with several parties over its life."""
-
-    telephony_session_id: str
-    session_id: str
-    origin: str
-    creation_time: float
-    # Party ids are the session's core id plus a counter, like RingCentral's `cs1718...-2`.
-    core_id: str
-    parties: list[Party] = field(default_factory=list)
-    _party_seq: int = 0
-
-    def next_party_id(self) -> str:
-        self._party_seq += 1
-        return f"{self.core_id}-{self._party_seq}"
-
-
-@dataclass(frozen=True)
-class Change:
-    """A party status change that a scenario step applies."""
-
-    party: Party
-    code: str
-    reason: str | None = None
-    missed_call: bool | None = None
-    peer: Party | None = None
-    park_id: str | None = None
-
-
-Action = Callable[[], None]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One scenario step: wait `delay` simulated seconds (divided by the run's speed), then act."""
-
-    delay: float
-    action: Action
-    label: str = ""
-
-
-@dataclass(eq=False)
-class ScenarioRun:
-    """A scenario in progress."""
-
-    id: str
-    scenario: str
-    steps: deque[Step]
-    step_mode: bool
-    speed: float
-    task: asyncio.Task[None] | None = None
+    builders: Mapping[str, ScenarioBuilder]
+    demo: Sequence[str]  # what demo mode picks from (a name listed twice is picked twice as often)
+    needs_second_user: frozenset[str]
 
 
 class CallEngine:
     """Calls, presence and the scenarios that drive them, for one simulator instance."""
 
-    def __init__(self, state: SimState) -> None:
-        self.state = state
-        self.rng = random.Random(state.config.seed) if state.config.seed is not None else random.Random()
+    def __init__(
+        self,
+        *,
+        config: SimConfig,
+        clock: SimClock,
+        account: Account,
+        bus: EventBus,
+        log: SimLog,
+        scenarios: ScenarioCatalog,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.account = account
+        self.bus = bus  # where every change is published
+        self.log = log
+        self._catalog = scenarios
+        self.rng = random.Random(config.seed) if config.seed is not None else random.Random()
         self._sessions: dict[str, Session] = {}
         self._ext_calls: dict[str, list[Party]] = {}
         self._presence_seq: dict[str, int] = {}
@@ -187,44 +90,19 @@ class CallEngine:
         """The body of `GET /restapi/v1.0/account/~/extension/{id}/presence` (schema `GetPresenceInfo`)."""
         ext = self._extension(extension_id)
         live = self._live_calls(extension_id)
-        aggregate = aggregate_status(p.presence_status for p in live)
-        ext_uri = f"{API_BASE}/restapi/v1.0/account/{self.state.account.id}/extension/{ext.id}"
-        body: dict[str, Any] = {
-            "uri": f"{ext_uri}/presence",
-            "extension": {
-                "uri": ext_uri,
-                "id": int(ext.id) if ext.id.isdigit() else ext.id,
-                "extensionNumber": ext.extension_number,
-            },
-            "presenceStatus": presence_status(ext.user_status, ext.dnd_status, aggregate),
-            "telephonyStatus": aggregate,
-            "userStatus": ext.user_status,
-            "dndStatus": ext.dnd_status,
-            "meetingStatus": ext.meeting_status,
-            "allowSeeMyPresence": True,
-            "ringOnMonitoredCall": False,
-            "pickUpCallsOnHold": False,
-        }
-        if detailed:
-            body["activeCalls"] = [self._active_call(p, sip_data=sip_data) for p in live[-MAX_ACTIVE_CALLS:]]
-        return body
+        return rest_presence(ext, live, self.account.id, self.clock, detailed=detailed, sip_data=sip_data)
 
     def telephony_session(self, tsid: str) -> dict[str, Any] | None:
         """The body of `GET .../telephony/sessions/{id}` (`CallSessionObject`), None once the call is over."""
         session = self._sessions.get(tsid)
         if session is None:
             return None
-        return {
-            "id": session.telephony_session_id,
-            "origin": {"type": session.origin},
-            "creationTime": self.state.clock.iso(session.creation_time),
-            "parties": [self._rest_party(p) for p in session.parties if p.code],
-        }
+        return rest_session(session, self.account.id, self.clock)
 
     def ground_truth(self) -> dict[str, dict[str, Any]]:
         """What the presence endpoint (detailedTelephonyState, sipData) reports now, per extension."""
         truth: dict[str, dict[str, Any]] = {}
-        for ext_id in self.state.account.extensions:
+        for ext_id in self.account.extensions:
             body = self.presence(ext_id)
             truth[ext_id] = {
                 key: body[key]
@@ -236,7 +114,7 @@ class CallEngine:
 
     def scenarios(self) -> list[str]:
         """Names `start()` accepts."""
-        return sorted(_scenarios().SCENARIOS)
+        return sorted(self._catalog.builders)
 
     def start(
         self,
@@ -252,8 +130,7 @@ class CallEngine:
         In timed mode the first step happens before this returns and the rest follow on the event
         loop, each after its delay divided by `speed`. In step mode nothing happens until `step()`.
         """
-        registry = _scenarios()
-        builder = registry.SCENARIOS.get(scenario)
+        builder = self._catalog.builders.get(scenario)
         if builder is None:
             raise ValueError(f"unknown scenario {scenario!r}; known scenarios: {', '.join(self.scenarios())}")
         if isinstance(speed, bool) or not isinstance(speed, int | float) or not speed > 0:
@@ -267,10 +144,10 @@ class CallEngine:
                 asyncio.get_running_loop()
             except RuntimeError:
                 raise RuntimeError("timed scenarios need a running event loop (or use step=True)") from None
-        plan = builder(registry.ScenarioContext(self, ext, other))
+        plan = builder(self, ext, other)
         run = ScenarioRun(plan.run_id, scenario, deque(plan.steps), step, speed)
         self._runs[run.id] = run
-        self.state.record("scenario", scenario=scenario, extension_id=ext.id, run_id=run.id)
+        self.log.record("scenario", scenario=scenario, extension_id=ext.id, run_id=run.id)
         if not step:
             self._apply_step(run, run.steps.popleft())
             if run.steps:
@@ -340,7 +217,7 @@ class CallEngine:
         core = f"cs{self.rng.randrange(10**17, 10**18)}"
         tsid = base64.b64encode(f"{core}@{_SERVER_IP}".encode()).decode().rstrip("=")
         session_id = str(self.rng.randrange(10**11, 10**12))
-        return Session(tsid, session_id, origin, self.state.clock.now(), core)
+        return Session(tsid, session_id, origin, self.clock.now(), core)
 
     def add_party(
         self,
@@ -380,7 +257,7 @@ class CallEngine:
         for change in changes:
             party = change.party
             if not party.code:
-                party.start_time = self.state.clock.now()
+                party.start_time = self.clock.now()
             party.code = change.code
             party.reason = change.reason
             party.peer = change.peer
@@ -405,7 +282,7 @@ class CallEngine:
     # ---------------------------------------------------------------- internals
 
     def _extension(self, extension_id: str | None) -> Extension:
-        ext = self.state.account.extensions.get(str(extension_id)) if extension_id is not None else None
+        ext = self.account.extensions.get(str(extension_id)) if extension_id is not None else None
         if ext is None:
             raise ValueError(f"unknown extension {extension_id!r}")
         return ext
@@ -447,38 +324,14 @@ class CallEngine:
     def _publish_telephony(self, session: Session, ext: Extension) -> None:
         seq = self._telephony_seq.get(ext.id, 0) + 1
         self._telephony_seq[ext.id] = seq
-        body: dict[str, Any] = {
-            "sequence": seq,
-            "sessionId": session.session_id,
-            "telephonySessionId": session.telephony_session_id,
-            "serverId": SERVER_ID,
-            "eventTime": self.state.clock.iso(),
-            "accountId": self.state.account.id,
-            "parties": [self._event_party(p, ext) for p in session.parties if p.code and p.extension is ext],
-            "origin": {"type": session.origin},
-            "extensionId": ext.id,
-        }
-        self.state.bus.publish(SimEvent("telephony", ext.id, body))
+        body = telephony_event(session, ext, seq, self.account.id, self.clock)
+        self.bus.publish(SimEvent("telephony", ext.id, body))
 
     def _publish_presence(self, extension_id: str) -> None:
         """Publish the extension's presence if it differs from the last one published."""
         ext = self._extension(extension_id)
         calls = self._ext_calls.get(extension_id, [])
-        live = [p for p in calls if p.presence_status != "NoCall"]
-        aggregate = aggregate_status(p.presence_status for p in live)
-        body: dict[str, Any] = {
-            "extensionId": ext.id,
-            "telephonyStatus": aggregate,
-            "activeCalls": [self._active_call(p, sip_data=True) for p in calls[-MAX_ACTIVE_CALLS:]],
-            "presenceStatus": presence_status(ext.user_status, ext.dnd_status, aggregate),
-            "userStatus": ext.user_status,
-            "dndStatus": ext.dnd_status,
-            "meetingStatus": ext.meeting_status,
-            "allowSeeMyPresence": True,
-            "ringOnMonitoredCall": False,
-            "pickUpCallsOnHold": False,
-            "totalActiveCalls": len(live),
-        }
+        body = presence_event(ext, calls, self.clock)
         # Calls that ended are reported once (NoCall, final) and then dropped.
         self._ext_calls[extension_id] = [p for p in calls if not p.presence_ended]
         if body == self._last_presence.get(extension_id):
@@ -491,100 +344,7 @@ class CallEngine:
         )
         seq = self._presence_seq.get(extension_id, 0) + 1
         self._presence_seq[extension_id] = seq
-        self.state.bus.publish(SimEvent("presence", extension_id, {**body, "sequence": seq}))
-
-    def _active_call(self, party: Party, *, sip_data: bool) -> dict[str, Any]:
-        call: dict[str, Any] = {
-            "id": party.presence_id,
-            "direction": party.direction,
-            "queueCall": party.queue_call,
-            "from": party.from_.phone_number,
-        }
-        if party.from_.name is not None:
-            call["fromName"] = party.from_.name
-        call["to"] = party.to.phone_number
-        if party.to.name is not None:
-            call["toName"] = party.to.name
-        call["telephonyStatus"] = party.presence_status
-        if sip_data:
-            local, remote = (
-                (party.to, party.from_) if party.direction == "Inbound" else (party.from_, party.to)
-            )
-            call["sipData"] = {
-                "toTag": party.to_tag,
-                "fromTag": party.from_tag,
-                "remoteUri": f"sip:{remote.phone_number}@{_SIP_DOMAIN}",
-                "localUri": f"sip:{local.phone_number}@{_SIP_DOMAIN}",
-            }
-        call["sessionId"] = party.session.session_id
-        call["startTime"] = self.state.clock.iso(party.start_time)
-        call["partyId"] = party.id
-        call["telephonySessionId"] = party.session.telephony_session_id
-        if party.presence_ended:
-            call["terminationType"] = "final"
-        elif party.flicker:
-            call["terminationType"] = "intermediate"
-        return call
-
-    def _status(self, party: Party) -> dict[str, Any]:
-        status: dict[str, Any] = {"code": party.code}
-        if party.reason is not None:
-            status["reason"] = party.reason
-        if party.peer is not None:
-            status["peerId"] = {
-                "sessionId": party.peer.session.session_id,
-                "telephonySessionId": party.peer.session.telephony_session_id,
-                "partyId": party.peer.id,
-            }
-        if party.park_id is not None and party.code == "Parked":
-            status["parkData"] = f"*{party.park_id}"
-        return status
-
-    def _event_party(self, party: Party, ext: Extension) -> dict[str, Any]:
-        status = self._status(party)
-        if party.code == "Proceeding" and party.direction == "Inbound":
-            # Where RingCentral's desktop/mobile apps could pick the ringing call up.
-            status["mobilePickupData"] = {
-                "ccMailboxes": [ext.id],
-                "to": f"#{ext.extension_number}@{_SIP_DOMAIN}:5060",
-                "sid": party.call_id,
-                "srvLvl": "-149699523",
-                "srvLvlExt": "390",
-            }
-        out: dict[str, Any] = {
-            "sipData": {"callId": party.call_id, "toTag": party.to_tag, "fromTag": party.from_tag},
-            "accountId": self.state.account.id,
-            "extensionId": ext.id,
-            "id": party.id,
-            "direction": party.direction,
-            "to": party.to.as_dict(),
-            "from": party.from_.as_dict(),
-            "status": status,
-            "missedCall": party.missed_call,
-            "standAlone": party.code in ("Hold", "Parked"),
-            "muted": party.muted,
-        }
-        if party.queue_call:
-            out["queueCall"] = True
-        if party.park_id is not None and party.code == "Parked":
-            out["park"] = {"id": party.park_id}
-        return out
-
-    def _rest_party(self, party: Party) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": party.id,
-            "status": self._status(party),
-            "muted": party.muted,
-            "standAlone": party.code in ("Hold", "Parked"),
-            "from": party.from_.as_dict(),
-            "to": party.to.as_dict(),
-            "direction": party.direction,
-        }
-        if party.extension is not None:
-            out["owner"] = {"accountId": self.state.account.id, "extensionId": party.extension.id}
-        if party.park_id is not None and party.code == "Parked":
-            out["park"] = {"id": party.park_id}
-        return out
+        self.bus.publish(SimEvent("presence", extension_id, {**body, "sequence": seq}))
 
     def _apply_step(self, run: ScenarioRun, step: Step) -> None:
         _LOGGER.debug("scenario %s (%s): %s", run.scenario, run.id, step.label)
@@ -594,7 +354,7 @@ class CallEngine:
         try:
             while run.steps:
                 step = run.steps.popleft()
-                await self.state.clock.sleep(step.delay / run.speed)
+                await self.clock.sleep(step.delay / run.speed)
                 self._apply_step(run, step)
         except asyncio.CancelledError:
             raise
@@ -604,29 +364,19 @@ class CallEngine:
             self._runs.pop(run.id, None)
 
     async def _demo_loop(self) -> None:
-        registry = _scenarios()
         while True:
-            await self.state.clock.sleep(self.state.config.demo_interval)
+            await self.clock.sleep(self.config.demo_interval)
             users = [
-                e
-                for e in self.state.account.extensions.values()
-                if e.type == "User" and e.status == "Enabled"
+                e for e in self.account.extensions.values() if e.type == "User" and e.status == "Enabled"
             ]
             if not users:
                 continue
             ext = self.rng.choice(users)
-            choices = registry.DEMO_SCENARIOS
+            choices = self._catalog.demo
             if len(users) < 2:
-                choices = [s for s in choices if s not in registry.NEEDS_SECOND_USER]
+                choices = [s for s in choices if s not in self._catalog.needs_second_user]
             try:
                 self.start(self.rng.choice(choices), ext.id)
             except Exception:
                 # One bad pick must not end the demo.
                 _LOGGER.exception("demo scenario could not start")
-
-
-def _scenarios() -> ModuleType:
-    """The scenario registry, imported late because `scenarios` builds on this module's types."""
-    from . import scenarios  # noqa: PLC0415
-
-    return scenarios

@@ -1,27 +1,13 @@
-"""The simulated account: extensions, the app's credentials and permissions, and shared state.
+"""The simulated account and its extensions, and the app's credentials and permissions.
 
-`SimState` is the single store every part of the simulator reads and writes. The call engine
-owns call data (`calls.py`); auth, rate limits, subscriptions and faults keep their own tables
-here so the control API can inspect and reset them.
+Plain data shared by every part of the simulator; calls, tokens, subscriptions and faults are kept
+by the parts that own them.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from .clock import SimClock
-from .config import SimConfig
-from .events import EventBus
-from .faults import Faults
-
-if TYPE_CHECKING:
-    from .auth import AuthManager
-    from .calls import CallEngine
-    from .ratelimit import RateLimiter
-    from .subscriptions import SubscriptionManager
-    from .ws_gateway import WsGateway
 
 # App permissions RingCentral checks for what this simulator serves.
 ALL_PERMISSIONS: frozenset[str] = frozenset(
@@ -34,6 +20,32 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         "SubscriptionPubNub",
     }
 )
+
+# Extension types and statuses RingCentral's API knows.
+EXTENSION_TYPES = frozenset(
+    {
+        "User",
+        "FaxUser",
+        "VirtualUser",
+        "DigitalUser",
+        "Department",
+        "Announcement",
+        "Voicemail",
+        "SharedLinesGroup",
+        "PagingOnly",
+        "IvrMenu",
+        "ApplicationExtension",
+        "ParkLocation",
+        "Bot",
+        "Room",
+        "Limited",
+        "Site",
+        "ProxyAdmin",
+        "DelegatedLinesGroup",
+        "GroupCallPickup",
+    }
+)
+EXTENSION_STATUSES = frozenset({"Enabled", "Disabled", "Frozen", "NotActivated", "Unassigned"})
 
 
 @dataclass
@@ -76,10 +88,13 @@ class App:
 
 @dataclass
 class Account:
+    """The one simulated account and its extensions."""
+
     id: str = "400144452008"
     name: str = "Simulated Company"
     main_number: str = "+16505550100"
     extensions: dict[str, Extension] = field(default_factory=dict)
+    next_extension_id: int = field(default=400144455008, repr=False)
 
     def by_number(self, number: str) -> Extension | None:
         """Find an extension by extension number or direct number."""
@@ -87,30 +102,6 @@ class Account:
             if number in (ext.extension_number, ext.phone_number):
                 return ext
         return None
-
-
-class SimState:
-    """Shared state of one simulator instance."""
-
-    def __init__(self, config: SimConfig) -> None:
-        self.config = config
-        self.clock = SimClock(config.time_scale)
-        self.bus = EventBus()
-        self.account = Account()
-        self.app = App(config.client_id, config.client_secret)
-        self.faults = Faults()
-        if config.seed is not None:
-            self.faults.rng.seed(config.seed)
-        self._next_ext = 400144455008
-        # Managers, wired by `app.build_app` (each module owns its own).
-        self.auth: AuthManager
-        self.limiter: RateLimiter
-        self.calls: CallEngine
-        self.subscriptions: SubscriptionManager
-        self.ws: WsGateway
-        # Control-API log of requests received and notifications sent.
-        self.log: list[dict[str, Any]] = []
-        self.log_dropped = 0  # entries trimmed from the front, so log indices stay absolute
 
     def add_extension(
         self,
@@ -123,9 +114,9 @@ class SimState:
         extension_id: str | None = None,
     ) -> Extension:
         """Create an extension with stable, realistic ids and numbers."""
-        ext_id = extension_id or str(self._next_ext)
-        self._next_ext += 1000
-        index = len(self.account.extensions) + 101
+        ext_id = extension_id or str(self.next_extension_id)
+        self.next_extension_id += 1000
+        index = len(self.extensions) + 101
         number = extension_number or str(index)
         ext = Extension(
             id=ext_id,
@@ -136,15 +127,8 @@ class SimState:
             phone_number=phone_number or f"+1650555{int(number) % 10000:04d}",
             admin=admin,
         )
-        self.account.extensions[ext_id] = ext
+        self.extensions[ext_id] = ext
         return ext
-
-    def record(self, kind: str, **data: Any) -> None:
-        """Append to the control-API log (bounded, newest kept)."""
-        self.log.append({"time": self.clock.iso(), "kind": kind, **data})
-        if len(self.log) > 20000:
-            del self.log[:5000]
-            self.log_dropped += 5000
 
 
 DEMO_NAMES = [
@@ -159,10 +143,10 @@ DEMO_NAMES = [
 ]
 
 
-def populate(state: SimState, count: int) -> list[Extension]:
+def populate(account: Account, count: int) -> list[Extension]:
     """Create `count` user extensions; the first is an admin (it logs in for account-wide monitoring)."""
     created = []
     for i in range(count):
         name = DEMO_NAMES[i] if i < len(DEMO_NAMES) else f"User {i + 1:04d}"
-        created.append(state.add_extension(name, admin=(i == 0)))
+        created.append(account.add_extension(name, admin=(i == 0)))
     return created

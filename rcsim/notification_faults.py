@@ -1,6 +1,6 @@
 """Notification fault injection: drop, duplicate, reorder and delay notifications before delivery.
 
-Consults `state.faults.notifications` for every notification about to go to a subscription, on any
+Consults the simulator's `Faults.notifications` for every notification about to go to a subscription, on any
 transport, and decrements its `remaining` budget for each notification it looks at while active.
 """
 
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .model import SimState
+from .clock import SimClock
+from .faults import Faults
+from .log import SimLog
 
 # A reordered notification is held until the subscription's next one, or at most this long (sim seconds).
 REORDER_MAX_HOLD = 2.0
@@ -22,20 +23,22 @@ Send = Callable[[str, dict[str, Any]], None]
 class NotificationFaultPipeline:
     """Sits between event routing and the transports; `send(subscription_id, notification)` delivers."""
 
-    def __init__(self, state: SimState, send: Send) -> None:
-        self._state = state
+    def __init__(self, faults: Faults, clock: SimClock, log: SimLog, send: Send) -> None:
+        self._faults = faults
+        self._clock = clock
+        self._log = log
         self._send = send
         self._held: dict[str, tuple[dict[str, Any], asyncio.TimerHandle]] = {}
         self._timers: set[asyncio.TimerHandle] = set()
 
     def submit(self, subscription_id: str, notification: dict[str, Any]) -> None:
-        faults = self._state.faults.notifications
+        faults = self._faults.notifications
         if not faults.active:
             self._emit(subscription_id, notification)
             return
         if faults.remaining is not None:
             faults.remaining -= 1
-        rng = self._state.faults.rng
+        rng = self._faults.rng
         if faults.drop and rng.random() < faults.drop:
             self._note("drop", subscription_id, notification)
             return
@@ -91,11 +94,11 @@ class NotificationFaultPipeline:
             self._timers.discard(handle)
             callback(*args)
 
-        handle = loop.call_later(self._state.clock.to_real(sim_seconds), run)
+        handle = loop.call_later(self._clock.to_real(sim_seconds), run)
         self._timers.add(handle)
         return handle
 
     def _note(self, fault: str, subscription_id: str, notification: dict[str, Any]) -> None:
-        self._state.record(
+        self._log.record(
             "notification_fault", fault=fault, subscription_id=subscription_id, uuid=notification.get("uuid")
         )

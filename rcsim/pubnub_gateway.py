@@ -19,22 +19,21 @@ import base64
 import json
 import secrets
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from Cryptodome.Cipher import AES
 from Cryptodome.Util.Padding import pad, unpad
 
+from .clock import SimClock
+from .config import SimConfig
+from .log import SimLog
 from .subscription_model import Subscription
-
-if TYPE_CHECKING:
-    from .model import SimState
 
 REGION = 1
 PUBLISHER = "rcsim"
 # Messages kept per channel for clients that poll with an older timetoken.
 CHANNEL_HISTORY = 100
-_APP_KEY: web.AppKey[bool] = web.AppKey("rcsim_pubnub_routes", bool)
 
 
 def encrypt(notification: dict[str, Any], key: bytes) -> str:
@@ -54,8 +53,9 @@ def decrypt(payload: str, encryption_key: str) -> dict[str, Any]:
 class PubNubHub:
     """The simulated PubNub network: channels with recent messages, and long-polling subscribers."""
 
-    def __init__(self, state: SimState) -> None:
-        self._state = state
+    def __init__(self, config: SimConfig, clock: SimClock) -> None:
+        self._config = config
+        self._clock = clock
         self.subscribe_key = "sub-c-" + secrets.token_hex(16)
         self._channels: dict[str, deque[tuple[int, Any]]] = {}
         self._last_tt = 0
@@ -65,7 +65,7 @@ class PubNubHub:
 
     def next_timetoken(self) -> int:
         """A fresh, strictly increasing 17-digit timetoken (100 ns units since the epoch)."""
-        self._last_tt = max(self._last_tt + 1, int(self._state.clock.now() * 10_000_000))
+        self._last_tt = max(self._last_tt + 1, int(self._clock.now() * 10_000_000))
         return self._last_tt
 
     def publish(self, channel: str, message: Any) -> int:
@@ -89,7 +89,7 @@ class PubNubHub:
     async def wait_since(self, channels: list[str], timetoken: int) -> list[tuple[int, str, Any]]:
         """Messages newer than `timetoken`, waiting up to the long-poll timeout for the first one."""
         loop = asyncio.get_running_loop()
-        timeout = self._state.clock.to_real(self._state.config.pubnub_long_poll_timeout)
+        timeout = self._clock.to_real(self._config.pubnub_long_poll_timeout)
         deadline = loop.time() + timeout
         while True:
             wakeup = self._wakeup
@@ -179,9 +179,10 @@ class PubNubDelivery:
 
     permission = "SubscriptionPubNub"
 
-    def __init__(self, state: SimState) -> None:
-        self._state = state
-        self.hub = PubNubHub(state)
+    def __init__(self, config: SimConfig, clock: SimClock, log: SimLog) -> None:
+        self._config = config
+        self._log = log
+        self.hub = PubNubHub(config, clock)
         self._rotations = 0
 
     def rotate_next(self, count: int = 1) -> None:
@@ -189,7 +190,7 @@ class PubNubDelivery:
         self._rotations += count
 
     def lifetime(self, requested: int | None) -> int:
-        limit = self._state.config.pubnub_expires_in
+        limit = self._config.pubnub_expires_in
         return min(requested, limit) if requested is not None else limit
 
     async def open(self, subscription: Subscription, mode: dict[str, Any]) -> None:
@@ -198,12 +199,12 @@ class PubNubDelivery:
         self._assign(subscription, encryption)
 
     async def update(self, subscription: Subscription, mode: dict[str, Any] | None) -> None:
-        if self._state.config.pubnub_rotate_on_renew or self._rotations > 0:
+        if self._config.pubnub_rotate_on_renew or self._rotations > 0:
             self._rotations = max(0, self._rotations - 1)
             if subscription.channel is not None:
                 self.hub.forget(subscription.channel)
             self._assign(subscription, subscription.encryption_key is not None)
-            self._state.record("subscription", action="pubnub_rotated", subscription_id=subscription.id)
+            self._log.record("subscription", action="pubnub_rotated", subscription_id=subscription.id)
 
     def _assign(self, subscription: Subscription, encryption: bool) -> None:
         subscription.channel = secrets.token_hex(16)
@@ -234,13 +235,9 @@ class PubNubDelivery:
         self.hub.close()
 
 
-def setup(app: web.Application, state: SimState) -> None:
-    """Serve the PubNub endpoints for `state.subscriptions.pubnub.hub` (once per app)."""
-    if app.get(_APP_KEY):
-        return
-    app[_APP_KEY] = True
-    hub = state.subscriptions.pubnub.hub
-    app.router.add_get("/v2/subscribe/{sub_key}/{channels}/0", hub.subscribe)
-    app.router.add_get("/v2/presence/sub-key/{sub_key}/channel/{channels}/heartbeat", hub.heartbeat)
-    app.router.add_get("/v2/presence/sub-key/{sub_key}/channel/{channels}/leave", hub.leave)
-    app.router.add_get("/time/0", hub.time)
+def setup(router: web.UrlDispatcher, hub: PubNubHub) -> None:
+    """Serve the PubNub endpoints of `hub`."""
+    router.add_get("/v2/subscribe/{sub_key}/{channels}/0", hub.subscribe)
+    router.add_get("/v2/presence/sub-key/{sub_key}/channel/{channels}/heartbeat", hub.heartbeat)
+    router.add_get("/v2/presence/sub-key/{sub_key}/channel/{channels}/leave", hub.leave)
+    router.add_get("/time/0", hub.time)

@@ -13,10 +13,9 @@ import math
 import re
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .model import SimState
+from .clock import SimClock
+from .config import SimConfig
 
 _ACCOUNT = r"/restapi/v1\.0/account/[^/]+"
 _EXTENSION = _ACCOUNT + r"/extension/[^/]+"
@@ -85,15 +84,16 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Sliding-window request counters (`state.limiter`)."""
+    """Sliding-window request counters; limits are read from `config` at every request."""
 
-    def __init__(self, state: SimState) -> None:
-        self._state = state
+    def __init__(self, config: SimConfig, clock: SimClock) -> None:
+        self._config = config
+        self._clock = clock
         self._buckets: dict[tuple[str, str], _Bucket] = {}
 
     @property
     def enabled(self) -> bool:
-        return self._state.config.rate_limits_enabled
+        return self._config.rate_limits_enabled
 
     def reset(self) -> None:
         """Forget every counter and penalty (control API)."""
@@ -101,10 +101,10 @@ class RateLimiter:
 
     def check(self, group: str, key: str) -> RateDecision:
         """Count one request by `key` (user and app) in `group`; decide whether it may be served."""
-        config = self._state.config
+        config = self._config
         limit = config.rate_limits.get(group, 0)
         window = config.rate_window
-        now = self._state.clock.now()
+        now = self._clock.now()
         bucket = self._buckets.setdefault((group, key), _Bucket())
         while bucket.times and bucket.times[0] <= now - window:
             bucket.times.popleft()

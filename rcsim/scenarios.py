@@ -30,9 +30,9 @@ Semantics where RingCentral's docs leave room (our choices, kept here in one pla
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from .calls import Action, CallEngine, Change, Endpoint, Party, Session, Step
+from .call_model import Action, Change, Endpoint, Party, Plan, Session, Step
+from .calls import CallEngine, ScenarioBuilder, ScenarioCatalog
 from .model import Extension
 
 # Step delays, simulated seconds.
@@ -57,14 +57,6 @@ _CALLERS: tuple[tuple[str, str], ...] = (
     ("+17205550184", "Esther Howard"),
 )
 _DIALLED: tuple[str, ...] = ("+18005550199", "+16505550177", "+14085550132", "+19175550155")
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a builder returns: the id `start()` reports and the steps to run."""
-
-    run_id: str
-    steps: list[Step]
 
 
 class ScenarioContext:
@@ -97,7 +89,7 @@ class ScenarioContext:
             return [self.other]
         users = [
             e
-            for e in self.engine.state.account.extensions.values()
+            for e in self.engine.account.extensions.values()
             if e.type == "User" and e.status == "Enabled" and e.id != self.extension.id
         ]
         return users[:count]
@@ -291,16 +283,16 @@ def concurrent_calls(ctx: ScenarioContext) -> Plan:
 
 
 def _queue_and_agents(ctx: ScenarioContext) -> tuple[Extension, list[Extension]]:
-    state = ctx.engine.state
-    users = [e for e in state.account.extensions.values() if e.type == "User" and e.status == "Enabled"]
+    account = ctx.engine.account
+    users = [e for e in account.extensions.values() if e.type == "User" and e.status == "Enabled"]
     if ctx.extension.type == "Department":
         agents = [ctx.other] if ctx.other is not None else users[:3]
         if not agents:
             raise ValueError("scenario 'queue_call' needs at least one user extension as agent")
         return ctx.extension, agents
-    queue = next((e for e in state.account.extensions.values() if e.type == "Department"), None)
+    queue = next((e for e in account.extensions.values() if e.type == "Department"), None)
     if queue is None:
-        queue = state.add_extension("Support Queue", ext_type="Department")
+        queue = account.add_extension("Support Queue", ext_type="Department")
     return queue, [ctx.extension, *ctx.other_users(2)]
 
 
@@ -383,3 +375,14 @@ DEMO_SCENARIOS: list[str] = [*SCENARIOS, "inbound_answered", "inbound_answered",
 
 # Scenarios that need a second user extension.
 NEEDS_SECOND_USER: frozenset[str] = frozenset({"internal_call", "blind_transfer", "attended_transfer"})
+
+
+def _builder(scenario: Callable[[ScenarioContext], Plan]) -> ScenarioBuilder:
+    return lambda engine, extension, other: scenario(ScenarioContext(engine, extension, other))
+
+
+CATALOG = ScenarioCatalog(
+    builders={name: _builder(scenario) for name, scenario in SCENARIOS.items()},
+    demo=DEMO_SCENARIOS,
+    needs_second_user=NEEDS_SECOND_USER,
+)

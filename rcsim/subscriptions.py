@@ -1,9 +1,10 @@
 """Subscriptions: the REST API (`/restapi/v1.0/subscription`), event routing and delivery.
 
-`SubscriptionManager` (`state.subscriptions`) owns every subscription. REST routes and WebSocket
-`ClientRequest`s share `handle_request`. Events from the call engine arrive on `state.bus`; each is
-matched against every active subscription's filters, wrapped as a RingCentral notification, passed
-through notification fault injection and handed to the subscription's transport.
+`SubscriptionManager` owns every subscription. REST routes and WebSocket `ClientRequest`s share
+`handle_request`. Events from the call engine arrive on the event bus; each is matched against every
+active subscription's filters, wrapped as a RingCentral notification, passed through notification
+fault injection and handed to the subscription's transport. Transports (WebSocket, PubNub, WebHook)
+are registered with `add_transport` by the assembly; this module knows only their protocol.
 """
 
 from __future__ import annotations
@@ -11,16 +12,20 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from .auth import AuthManager, AuthSession
+from .clock import SimClock
+from .config import SimConfig
 from .errors import error_body
 from .event_filters import EventFilter, FilterError, disabled_reason, parse_filter
-from .events import SimEvent
+from .events import EventBus, SimEvent
+from .faults import Faults
+from .log import SimLog
+from .model import Account, App, Extension
 from .notification_faults import NotificationFaultPipeline
-from .pubnub_gateway import PubNubDelivery
-from .pubnub_gateway import setup as setup_pubnub
 from .subscription_model import (
     BLACKLISTED,
     Subscription,
@@ -29,11 +34,6 @@ from .subscription_model import (
     invalid_parameter,
     not_found,
 )
-from .webhook import WebhookDelivery
-
-if TYPE_CHECKING:
-    from .auth import AuthSession
-    from .model import Extension, SimState
 
 SUBSCRIPTION_PATH = "/restapi/v1.0/subscription"
 _PATH_RE = re.compile(r"^/restapi/v1\.0/subscription(?:/(?P<id>[^/]+)(?P<renew>/renew)?)?$")
@@ -41,52 +41,36 @@ _PATH_RE = re.compile(r"^/restapi/v1\.0/subscription(?:/(?P<id>[^/]+)(?P<renew>/
 Reply = tuple[int, dict[str, Any] | None]
 
 
-class WebSocketDelivery:
-    """WebSocket transport: the subscription lives with a WS session of `state.ws`."""
-
-    permission = "WebSocketsSubscriptions"
-
-    def __init__(self, state: SimState) -> None:
-        self._state = state
-
-    def lifetime(self, requested: int | None) -> int:
-        # WebSocket subscriptions need no renewal while their session lives.
-        return int(self._state.config.ws_absolute_timeout)
-
-    async def open(self, subscription: Subscription, mode: dict[str, Any]) -> None:
-        subscription.delivery_mode = {"transportType": "WebSocket", "encryption": False}
-
-    async def update(self, subscription: Subscription, mode: dict[str, Any] | None) -> None:
-        return None
-
-    def deliver(self, subscription: Subscription, notification: dict[str, Any]) -> None:
-        if subscription.ws_token is not None:
-            self._state.ws.deliver(subscription.ws_token, notification)
-
-    def remove(self, subscription: Subscription) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-
 class SubscriptionManager:
     """Every subscription of the simulated account, and the routing of events to them."""
 
-    def __init__(self, state: SimState) -> None:
-        self.state = state
-        self.base_url = f"http://{state.config.host}:{state.config.port}"
+    def __init__(
+        self,
+        *,
+        config: SimConfig,
+        clock: SimClock,
+        account: Account,
+        app: App,
+        bus: EventBus,
+        faults: Faults,
+        log: SimLog,
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._account = account
+        self._app = app
+        self._log = log
+        # Where the API was last reached (REST or WebSocket): the origin of the `uri` fields.
+        self.base_url = f"http://{config.host}:{config.port}"
         self.subscriptions: dict[str, Subscription] = {}
         self._by_ws_token: dict[str, str] = {}
-        self.pubnub = PubNubDelivery(state)
-        self.webhook = WebhookDelivery(state)
-        self.transports: dict[str, Transport] = {
-            "WebSocket": WebSocketDelivery(state),
-            "PubNub": self.pubnub,
-            "WebHook": self.webhook,
-        }
-        self._pipeline = NotificationFaultPipeline(state, self._send)
-        self._unsubscribe = state.bus.subscribe(self._on_event)
+        self.transports: dict[str, Transport] = {}
+        self._pipeline = NotificationFaultPipeline(faults, clock, log, self._send)
+        self._unsubscribe = bus.subscribe(self._on_event)
+
+    def add_transport(self, transport_type: str, transport: Transport) -> None:
+        """Deliver the subscriptions whose `deliveryMode.transportType` is `transport_type` this way."""
+        self.transports[transport_type] = transport
 
     # ---- API shared by REST and WebSocket ClientRequests -------------------------------------------
 
@@ -137,7 +121,7 @@ class SubscriptionManager:
         if not isinstance(transport_type, str) or transport_type not in self.transports:
             raise invalid_parameter("deliveryMode.transportType", f"unsupported transport {transport_type!r}")
         transport = self.transports[transport_type]
-        if transport.permission not in self.state.app.permissions:
+        if transport.permission not in self._app.permissions:
             raise SubscriptionError(
                 403,
                 "CMN-408",
@@ -153,14 +137,14 @@ class SubscriptionManager:
         filters, disabled = self._parse_filters(body.get("eventFilters"), owner)
         replaced = self._by_ws_token.get(ws_token) if ws_token is not None else None
         owned = [s for s in self._live() if s.owner.id == owner.id and s.id != replaced]
-        if len(owned) >= self.state.config.max_subscriptions:
+        if len(owned) >= self._config.max_subscriptions:
             raise SubscriptionError(
                 403,
                 "SUB-505",
-                f"Maximum number of subscriptions ({self.state.config.max_subscriptions}) exceeded",
+                f"Maximum number of subscriptions ({self._config.max_subscriptions}) exceeded",
             )
         lifetime = transport.lifetime(_expires_in(body))
-        now = self.state.clock.now()
+        now = self._clock.now()
         subscription = Subscription(
             id=str(uuid.uuid4()),
             owner=owner,
@@ -179,7 +163,7 @@ class SubscriptionManager:
         self.subscriptions[subscription.id] = subscription
         if ws_token is not None:
             self._by_ws_token[ws_token] = subscription.id
-        self.state.record(
+        self._log.record(
             "subscription",
             action="created",
             subscription_id=subscription.id,
@@ -196,14 +180,14 @@ class SubscriptionManager:
         filters: list[EventFilter] = []
         disabled: list[dict[str, str]] = []
         invalid: list[str] = []
-        account = self.state.account
+        account = self._account
         for text in raw:
             try:
                 parsed = parse_filter(text, account, owner)
             except FilterError as err:
                 invalid.append(str(err))
                 continue
-            why = disabled_reason(parsed, account, owner, self.state.app.permissions)
+            why = disabled_reason(parsed, account, owner, self._app.permissions)
             if why is None:
                 filters.append(parsed)
             else:
@@ -214,9 +198,9 @@ class SubscriptionManager:
 
     async def _renew(self, subscription: Subscription, mode: dict[str, Any] | None) -> dict[str, Any]:
         if subscription.status != BLACKLISTED:
-            subscription.expires_at = self.state.clock.now() + subscription.expires_in
+            subscription.expires_at = self._clock.now() + subscription.expires_in
             await self.transports[subscription.transport].update(subscription, mode)
-        self.state.record("subscription", action="renewed", subscription_id=subscription.id)
+        self._log.record("subscription", action="renewed", subscription_id=subscription.id)
         return self._info(subscription)
 
     async def _update(self, subscription: Subscription, body: Any) -> dict[str, Any]:
@@ -242,19 +226,19 @@ class SubscriptionManager:
         return subscription
 
     def _info(self, subscription: Subscription) -> dict[str, Any]:
-        return subscription.info(self.base_url, self.state.clock)
+        return subscription.info(self.base_url, self._clock)
 
     # ---- lookup, lifetime, faults --------------------------------------------------------------------
 
     def _get(self, subscription_id: str) -> Subscription | None:
         subscription = self.subscriptions.get(subscription_id)
-        if subscription is not None and subscription.expired(self.state.clock.now()):
+        if subscription is not None and subscription.expired(self._clock.now()):
             self.remove(subscription_id, reason="expired")
             return None
         return subscription
 
     def _live(self) -> list[Subscription]:
-        now = self.state.clock.now()
+        now = self._clock.now()
         for subscription in [s for s in self.subscriptions.values() if s.expired(now)]:
             self.remove(subscription.id, reason="expired")
         return list(self.subscriptions.values())
@@ -274,7 +258,7 @@ class SubscriptionManager:
             del self._by_ws_token[subscription.ws_token]
         self._pipeline.forget(subscription_id)
         self.transports[subscription.transport].remove(subscription)
-        self.state.record("subscription", action="removed", subscription_id=subscription_id, reason=reason)
+        self._log.record("subscription", action="removed", subscription_id=subscription_id, reason=reason)
 
     def describe(self) -> list[dict[str, Any]]:
         """Every live subscription as answered by the API, plus its owner (for `GET /sim/state`)."""
@@ -292,7 +276,7 @@ class SubscriptionManager:
 
     def expire(self, subscription_id: str | None = None) -> int:
         """Fault: make one (or every) subscription expire now. Returns how many."""
-        now = self.state.clock.now()
+        now = self._clock.now()
         targets = self._targets(subscription_id)
         for subscription in targets:
             subscription.expires_at = now
@@ -311,11 +295,9 @@ class SubscriptionManager:
         if subscription.status == BLACKLISTED:
             return
         subscription.status = BLACKLISTED
-        subscription.blacklisted_data = {"reason": reason, "blacklistedAt": self.state.clock.iso()}
+        subscription.blacklisted_data = {"reason": reason, "blacklistedAt": self._clock.iso()}
         self._pipeline.forget(subscription.id)
-        self.state.record(
-            "subscription", action="blacklisted", subscription_id=subscription.id, reason=reason
-        )
+        self._log.record("subscription", action="blacklisted", subscription_id=subscription.id, reason=reason)
 
     def _targets(self, subscription_id: str | None) -> list[Subscription]:
         if subscription_id is None:
@@ -326,7 +308,7 @@ class SubscriptionManager:
     # ---- routing ----------------------------------------------------------------------------------------
 
     def _on_event(self, event: SimEvent) -> None:
-        now = self.state.clock.now()
+        now = self._clock.now()
         for subscription in list(self.subscriptions.values()):
             if not subscription.deliverable(now):
                 continue
@@ -336,7 +318,7 @@ class SubscriptionManager:
                 notification = {
                     "uuid": str(uuid.uuid4()),
                     "event": event_filter.uri,
-                    "timestamp": self.state.clock.iso(now),
+                    "timestamp": self._clock.iso(now),
                     "subscriptionId": subscription.id,
                     "ownerId": subscription.owner.id,
                     "body": event_filter.shape(event.body),
@@ -345,9 +327,9 @@ class SubscriptionManager:
 
     def _send(self, subscription_id: str, notification: dict[str, Any]) -> None:
         subscription = self.subscriptions.get(subscription_id)
-        if subscription is None or not subscription.deliverable(self.state.clock.now()):
+        if subscription is None or not subscription.deliverable(self._clock.now()):
             return
-        self.state.record(
+        self._log.record(
             "notification",
             subscription_id=subscription_id,
             transport=subscription.transport,
@@ -362,22 +344,6 @@ class SubscriptionManager:
         for transport in self.transports.values():
             await transport.close()
 
-    # ---- REST routes ------------------------------------------------------------------------------------
-
-    async def _route(self, request: web.Request) -> web.StreamResponse:
-        session = self.state.auth.authenticate(request)
-        self.base_url = str(request.url.origin())
-        body: Any = None
-        if request.method in ("POST", "PUT") and request.can_read_body:
-            try:
-                body = json.loads(await request.text())
-            except ValueError:
-                return web.json_response(error_body("CMN-101", "Request body is not valid JSON"), status=400)
-        status, payload = await self.handle_request(request.method, request.path, body, session)
-        if payload is None:
-            return web.Response(status=status)
-        return web.json_response(payload, status=status)
-
 
 def _expires_in(body: dict[str, Any]) -> int | None:
     value = body.get("expiresIn")
@@ -388,18 +354,38 @@ def _expires_in(body: dict[str, Any]) -> int | None:
     return value
 
 
-def setup(app: web.Application, state: SimState) -> None:
-    """Create `state.subscriptions` and serve the subscription API and the PubNub endpoints."""
-    manager = SubscriptionManager(state)
-    state.subscriptions = manager
+class SubscriptionEndpoints:
+    """The REST routes of the subscription API, for callers with a Bearer token."""
+
+    def __init__(self, manager: SubscriptionManager, auth: AuthManager) -> None:
+        self._manager = manager
+        self._auth = auth
+
+    async def route(self, request: web.Request) -> web.StreamResponse:
+        session = self._auth.authenticate(request)
+        self._manager.base_url = str(request.url.origin())
+        body: Any = None
+        if request.method in ("POST", "PUT") and request.can_read_body:
+            try:
+                body = json.loads(await request.text())
+            except ValueError:
+                return web.json_response(error_body("CMN-101", "Request body is not valid JSON"), status=400)
+        status, payload = await self._manager.handle_request(request.method, request.path, body, session)
+        if payload is None:
+            return web.Response(status=status)
+        return web.json_response(payload, status=status)
+
+
+def setup(app: web.Application, manager: SubscriptionManager, auth: AuthManager) -> None:
+    """Serve the subscription API; close the manager (and its transports) at shutdown."""
+    route = SubscriptionEndpoints(manager, auth).route
     for path in (SUBSCRIPTION_PATH, SUBSCRIPTION_PATH + "/"):
-        app.router.add_route("GET", path, manager._route)
-        app.router.add_route("POST", path, manager._route)
+        app.router.add_route("GET", path, route)
+        app.router.add_route("POST", path, route)
     item = SUBSCRIPTION_PATH + "/{id}"
     for method in ("GET", "PUT", "DELETE"):
-        app.router.add_route(method, item, manager._route)
-    app.router.add_route("POST", item + "/renew", manager._route)
-    setup_pubnub(app, state)
+        app.router.add_route(method, item, route)
+    app.router.add_route("POST", item + "/renew", route)
 
     async def close(_: web.Application) -> None:
         await manager.close()

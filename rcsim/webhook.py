@@ -12,15 +12,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 from yarl import URL
 
+from .clock import SimClock
+from .config import SimConfig
+from .log import SimLog
 from .subscription_model import Subscription, SubscriptionError, invalid_parameter
 
-if TYPE_CHECKING:
-    from .model import SimState
+# Told when a subscription is to be blacklisted (the subscription manager marks it): (subscription, reason).
+Blacklist = Callable[[Subscription, str], None]
 
 VALIDATION_HEADER = "Validation-Token"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -36,14 +40,17 @@ class WebhookDelivery:
 
     permission = "SubscriptionWebhook"
 
-    def __init__(self, state: SimState) -> None:
-        self._state = state
+    def __init__(self, config: SimConfig, clock: SimClock, log: SimLog, blacklist: Blacklist) -> None:
+        self._config = config
+        self._clock = clock
+        self._log = log
+        self._blacklist = blacklist
         self._session: aiohttp.ClientSession | None = None
         self._queues: dict[str, asyncio.Queue[dict[str, Any]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
 
     def lifetime(self, requested: int | None) -> int:
-        config = self._state.config
+        config = self._config
         if requested is None:
             return config.webhook_default_expires_in
         return min(requested, config.webhook_max_expires_in)
@@ -65,9 +72,7 @@ class WebhookDelivery:
 
     async def _validate(self, address: str) -> None:
         token = secrets.token_urlsafe(24)
-        timeout = aiohttp.ClientTimeout(
-            total=self._state.clock.to_real(self._state.config.webhook_validation_timeout)
-        )
+        timeout = aiohttp.ClientTimeout(total=self._clock.to_real(self._config.webhook_validation_timeout))
         try:
             async with self._client().post(
                 address, headers={VALIDATION_HEADER: token}, timeout=timeout
@@ -92,22 +97,22 @@ class WebhookDelivery:
         queue.put_nowait(notification)
 
     async def _work(self, subscription: Subscription, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        config = self._state.config
+        config = self._config
         while True:
             notification = await queue.get()
-            if not subscription.deliverable(self._state.clock.now()):
+            if not subscription.deliverable(self._clock.now()):
                 continue
             failure = await self._post(subscription, notification)
             if failure is None:
                 subscription.consecutive_failures = 0
                 continue
             subscription.consecutive_failures += 1
-            self._state.record("webhook", action="failed", subscription_id=subscription.id, failure=failure)
+            self._log.record("webhook", action="failed", subscription_id=subscription.id, failure=failure)
             if subscription.consecutive_failures >= config.webhook_blacklist_after_failures:
                 reason = (
                     f"{subscription.consecutive_failures} consecutive delivery failures (last: {failure})"
                 )
-                self._state.subscriptions.mark_blacklisted(subscription, reason)
+                self._blacklist(subscription, reason)
                 self._queues.pop(subscription.id, None)
                 self._workers.pop(subscription.id, None)
                 return
@@ -118,10 +123,8 @@ class WebhookDelivery:
             return "no address"
         headers = {"Content-Type": "application/json"}
         if subscription.verification_token is not None:
-            headers[self._state.config.webhook_verification_header] = subscription.verification_token
-        timeout = aiohttp.ClientTimeout(
-            total=self._state.clock.to_real(self._state.config.webhook_validation_timeout)
-        )
+            headers[self._config.webhook_verification_header] = subscription.verification_token
+        timeout = aiohttp.ClientTimeout(total=self._clock.to_real(self._config.webhook_validation_timeout))
         try:
             async with self._client().post(
                 subscription.address, json=notification, headers=headers, timeout=timeout

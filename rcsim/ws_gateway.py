@@ -2,8 +2,8 @@
 
 A WS *session* (named by its `wsc` token) owns at most one subscription and outlives its connection
 for `ws_recovery_timeout`: notifications meanwhile are buffered (newest `ws_recovery_buffer_size`
-kept) and replayed when the client reconnects with `&wsc=`. Every frame is a JSON array
-`[header]` / `[header, body]`; every server frame carries `wsc {token, sequence}`.
+kept) and replayed when the client reconnects with `&wsc=`. Sessions, connections and frames are in
+`ws_session.py`; `WebSocketDelivery` is the subscription manager's transport over this gateway.
 
 Error codes RingCentral documents: `WSG-902` (idle timeout) and `WSG-903` (absolute timeout). The
 others below are the simulator's own choice (RingCentral does not publish them).
@@ -16,16 +16,19 @@ import contextlib
 import json
 import secrets
 import uuid
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-if TYPE_CHECKING:
-    from .auth import AuthSession
-    from .model import SimState
+from .auth import AuthManager, AuthSession
+from .clock import SimClock
+from .config import SimConfig
+from .faults import Faults
+from .log import SimLog
+from .subscription_model import Subscription
+from .subscriptions import SubscriptionManager
+from .ws_session import Close, Frame, GatewaySocket, WsConnection, WsSession, dump, error_frame
 
 IDLE_TIMEOUT = "WSG-902"
 ABSOLUTE_TIMEOUT = "WSG-903"
@@ -48,56 +51,25 @@ DEFAULT_MALFORMED_FRAMES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Frame:
-    text: str
-    notification: dict[str, Any] | None = None  # kept so an unsent notification can be buffered again
-
-
-@dataclass(frozen=True, slots=True)
-class _Close:
-    code: int = WSCloseCode.OK
-    abort: bool = False  # drop the TCP connection without a close handshake
-
-
-@dataclass(eq=False)
-class WsSession:
-    """A WS session: survives its connection for the recovery window."""
-
-    token: str
-    auth: AuthSession
-    created_at: float
-    sequence: int = 0
-    connection: WsConnection | None = None
-    disconnected_at: float | None = None
-    buffer: deque[dict[str, Any]] = field(default_factory=deque)
-
-    def next_wsc(self) -> dict[str, Any]:
-        self.sequence += 1
-        return {"token": self.token, "sequence": self.sequence}
-
-
-@dataclass(eq=False)
-class WsConnection:
-    """One open socket of a session; frames go out through `queue` in order."""
-
-    ws: web.WebSocketResponse
-    request: web.Request
-    session: WsSession
-    opened_at: float
-    last_traffic: float
-    queue: asyncio.Queue[_Frame | _Close] = field(default_factory=asyncio.Queue)
-    closing: bool = False
-
-    def put(self, item: _Frame | _Close) -> None:
-        self.queue.put_nowait(item)
-
-
 class WsGateway:
-    """`state.ws`: WS sessions and connections, delivery to them, and the faults that break them."""
+    """WS sessions and connections, delivery to them, and the faults that break them."""
 
-    def __init__(self, state: SimState) -> None:
-        self._state = state
+    def __init__(
+        self,
+        *,
+        config: SimConfig,
+        clock: SimClock,
+        auth: AuthManager,
+        subscriptions: SubscriptionManager,
+        faults: Faults,
+        log: SimLog,
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._auth = auth
+        self._subscriptions = subscriptions
+        self._faults = faults
+        self._log = log
         self._sessions: dict[str, WsSession] = {}
         self._connections: set[WsConnection] = set()
         self._housekeeper: asyncio.Task[None] | None = None
@@ -121,13 +93,13 @@ class WsGateway:
             return False
         conn = session.connection
         if conn is not None and not conn.closing:
-            self._send(conn, "ServerNotification", notification, notification=notification)
+            conn.send("ServerNotification", notification, notification=notification)
             return True
         if self._recovery_expired(session):
             self._end_session(session, "recovery window passed")
             return False
         session.buffer.append(notification)
-        while len(session.buffer) > max(0, self._state.config.ws_recovery_buffer_size):
+        while len(session.buffer) > max(0, self._config.ws_recovery_buffer_size):
             session.buffer.popleft()
         return True
 
@@ -142,7 +114,7 @@ class WsGateway:
                 continue
             dropped += 1
             if error_code is None:
-                self._close(conn, _Close(abort=True))
+                conn.close(Close(abort=True))
             else:
                 self._fail(
                     conn, error_code, "Connection dropped by the server", close_code=WSCloseCode.GOING_AWAY
@@ -157,7 +129,7 @@ class WsGateway:
         for conn in self._connections:
             if not conn.closing:
                 for text in texts:
-                    conn.put(_Frame(text))
+                    conn.put(Frame(text))
                 sent += 1
         return sent
 
@@ -169,7 +141,7 @@ class WsGateway:
                 await self._housekeeper
             self._housekeeper = None
         for conn in list(self._connections):
-            self._close(conn, _Close(code=WSCloseCode.GOING_AWAY))
+            conn.close(Close(code=WSCloseCode.GOING_AWAY))
         if self._writers:
             await asyncio.wait(self._writers, timeout=2.0)
         for task in list(self._writers):
@@ -182,43 +154,45 @@ class WsGateway:
     # ---- connection handling ------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        ping = max(self._state.clock.to_real(self._state.config.ws_ping_interval), MIN_REAL_PING_INTERVAL)
-        ws = web.WebSocketResponse(heartbeat=ping, autoping=True)
+        ping = max(self._clock.to_real(self._config.ws_ping_interval), MIN_REAL_PING_INTERVAL)
+        ws = GatewaySocket(heartbeat=ping, autoping=True)
         await ws.prepare(request)
-        self._state.subscriptions.base_url = str(request.url.origin())
+        self._subscriptions.base_url = str(request.url.origin())
         token = request.query.get("access_token", "")
-        auth = self._state.auth.validate_ws_token(token) if token else None
+        auth = self._auth.validate_ws_token(token) if token else None
         if auth is None:
             code = INVALID_TOKEN if token else MISSING_TOKEN
             message = "Invalid or expired WebSocket access token" if token else "access_token is required"
-            await ws.send_str(_dump(_error_frame(code, message, 401, None)))
+            await ws.send_str(dump(error_frame(code, message, 401, None)))
             await ws.close(code=WSCloseCode.POLICY_VIOLATION)
-            self._state.record("websocket", action="rejected", error=code)
+            self._log.record("websocket", action="rejected", error=code)
             return ws
         self.start()
         session, recovery = self._open_session(auth, request.query.get("wsc"))
-        now = self._state.clock.now()
-        conn = WsConnection(ws=ws, request=request, session=session, opened_at=now, last_traffic=now)
+        now = self._clock.now()
+        conn = WsConnection(
+            ws=ws, request=request, session=session, clock=self._clock, opened_at=now, last_traffic=now
+        )
         session.connection, session.disconnected_at = conn, None
         self._connections.add(conn)
-        writer = asyncio.get_running_loop().create_task(self._write(conn))
+        writer = asyncio.get_running_loop().create_task(conn.write())
         self._writers.add(writer)
         writer.add_done_callback(self._writers.discard)
-        self._send(conn, "ConnectionDetails", self._connection_details(session, recovery))
+        conn.send("ConnectionDetails", self._connection_details(session, recovery))
         if recovery is not None and recovery[0] == "Successful":
             while session.buffer:
                 notification = session.buffer.popleft()
-                self._send(conn, "ServerNotification", notification, notification=notification)
-        self._state.record(
+                conn.send("ServerNotification", notification, notification=notification)
+        self._log.record(
             "websocket", action="connected", extension_id=auth.extension.id, recovery=recovery and recovery[0]
         )
         try:
             async for received in ws:
                 if received.type == WSMsgType.TEXT:
-                    conn.last_traffic = self._state.clock.now()
+                    conn.last_traffic = self._clock.now()
                     await self._on_text(conn, received.data)
                 elif received.type == WSMsgType.BINARY:
-                    self._send_error(conn, MALFORMED_FRAME, "Binary frames are not supported", 400)
+                    conn.send_error(MALFORMED_FRAME, "Binary frames are not supported", 400)
         finally:
             self._detach(conn)
             writer.cancel()
@@ -236,7 +210,7 @@ class WsGateway:
         error: str | None = None
         if session is None or self._recovery_expired(session):
             error = RECOVERY_EXPIRED
-        elif session.auth.extension.id != auth.extension.id or self._state.faults.take_recovery_failure():
+        elif session.auth.extension.id != auth.extension.id or self._faults.take_recovery_failure():
             error = RECOVERY_REFUSED
         if session is not None and error is not None:
             self._end_session(session, f"recovery failed ({error})")
@@ -246,20 +220,20 @@ class WsGateway:
             # The client reconnected before the server saw the old socket go: take the session over.
             self._take_over(session.connection)
         session.auth = auth
-        self._state.record("websocket", action="recovered", buffered=len(session.buffer))
+        self._log.record("websocket", action="recovered", buffered=len(session.buffer))
         return session, ("Successful", None)
 
     def _new_session(self, auth: AuthSession) -> WsSession:
-        session = WsSession(token=secrets.token_urlsafe(24), auth=auth, created_at=self._state.clock.now())
+        session = WsSession(token=secrets.token_urlsafe(24), auth=auth, created_at=self._clock.now())
         self._sessions[session.token] = session
         return session
 
     def _connection_details(
         self, session: WsSession, recovery: tuple[str, str | None] | None
     ) -> dict[str, Any]:
-        config = self._state.config
+        config = self._config
         body: dict[str, Any] = {
-            "creationTime": self._state.clock.iso(session.created_at),
+            "creationTime": self._clock.iso(session.created_at),
             "maxConnectionsPerSession": config.ws_max_connections_per_session,
             "recoveryBufferSize": config.ws_recovery_buffer_size,
             "recoveryTimeout": round(config.ws_recovery_timeout),
@@ -277,35 +251,31 @@ class WsGateway:
         try:
             frame = json.loads(text)
         except ValueError:
-            self._send_error(conn, MALFORMED_FRAME, "Message is not valid JSON", 400)
+            conn.send_error(MALFORMED_FRAME, "Message is not valid JSON", 400)
             return
         if not isinstance(frame, list) or not frame or not isinstance(frame[0], dict) or len(frame) > 2:
-            self._send_error(
-                conn, MALFORMED_FRAME, "Message must be a JSON array [header] or [header, body]", 400
-            )
+            conn.send_error(MALFORMED_FRAME, "Message must be a JSON array [header] or [header, body]", 400)
             return
         header: dict[str, Any] = frame[0]
         message_id = header.get("messageId")
         message_id = message_id if isinstance(message_id, str) else str(uuid.uuid4())
         kind = header.get("type")
         if kind == "Heartbeat":
-            self._put_frame(conn, {"type": "Heartbeat", "messageId": message_id, "status": 200}, None)
+            conn.put_frame({"type": "Heartbeat", "messageId": message_id, "status": 200}, None)
         elif kind == "ClientRequest":
             await self._client_request(conn, header, frame[1] if len(frame) > 1 else None, message_id)
         else:
-            self._send_error(conn, UNSUPPORTED_FRAME, f"Unsupported message type: {kind!r}", 400, message_id)
+            conn.send_error(UNSUPPORTED_FRAME, f"Unsupported message type: {kind!r}", 400, message_id)
 
     async def _client_request(
         self, conn: WsConnection, header: dict[str, Any], body: Any, message_id: str
     ) -> None:
         method, path = header.get("method"), header.get("path")
         if not isinstance(method, str) or not isinstance(path, str):
-            self._send_error(
-                conn, MALFORMED_FRAME, "ClientRequest needs string method and path", 400, message_id
-            )
+            conn.send_error(MALFORMED_FRAME, "ClientRequest needs string method and path", 400, message_id)
             return
         session = conn.session
-        status, reply = await self._state.subscriptions.handle_request(
+        status, reply = await self._subscriptions.handle_request(
             method, path, body, session.auth, ws_token=session.token
         )
         headers: dict[str, str] = {"RCRequestId": message_id, "Content-Type": "application/json"}
@@ -319,72 +289,15 @@ class WsGateway:
             headers["WSG-SubscriptionId"] = reply["id"]
         response = {"type": "ClientRequest", "messageId": message_id, "status": status, "headers": headers}
         if conn.session is session and not conn.closing:
-            self._put_frame(conn, response, reply)
-
-    # ---- sending ------------------------------------------------------------------------------
-
-    def _send(
-        self,
-        conn: WsConnection,
-        kind: str,
-        body: dict[str, Any] | None,
-        *,
-        status: int = 200,
-        notification: dict[str, Any] | None = None,
-    ) -> None:
-        message_id = notification["uuid"] if notification is not None else str(uuid.uuid4())
-        header = {
-            "type": kind,
-            "messageId": message_id,
-            "status": status,
-            "headers": {"RCRequestId": message_id},
-        }
-        self._put_frame(conn, header, body, notification=notification)
-
-    def _put_frame(
-        self,
-        conn: WsConnection,
-        header: dict[str, Any],
-        body: dict[str, Any] | None,
-        *,
-        notification: dict[str, Any] | None = None,
-    ) -> None:
-        header.setdefault("headers", {"RCRequestId": header["messageId"]})
-        header["wsc"] = conn.session.next_wsc()
-        conn.put(_Frame(_dump([header] if body is None else [header, body]), notification))
-        conn.last_traffic = self._state.clock.now()
-
-    def _send_error(
-        self, conn: WsConnection, code: str, message: str, status: int, message_id: str | None = None
-    ) -> None:
-        header, body = _error_frame(code, message, status, message_id)
-        self._put_frame(conn, header, body)
+            conn.put_frame(response, reply)
 
     def _fail(self, conn: WsConnection, code: str, message: str, *, close_code: int = WSCloseCode.OK) -> None:
         """Send an `Error` frame, then close."""
         if conn.closing:
             return
-        self._send_error(conn, code, message, 400 if code.startswith("WSG") else 401)
-        self._close(conn, _Close(code=close_code))
-        self._state.record("websocket", action="closed", error=code)
-
-    def _close(self, conn: WsConnection, close: _Close) -> None:
-        conn.closing = True
-        conn.put(close)
-
-    async def _write(self, conn: WsConnection) -> None:
-        while True:
-            item = await conn.queue.get()
-            if isinstance(item, _Close):
-                if item.abort and conn.request.transport is not None:
-                    conn.request.transport.abort()
-                else:
-                    await conn.ws.close(code=item.code)
-                return
-            try:
-                await conn.ws.send_str(item.text)
-            except (ConnectionError, RuntimeError):
-                return
+        conn.send_error(code, message, 400 if code.startswith("WSG") else 401)
+        conn.close(Close(code=close_code))
+        self._log.record("websocket", action="closed", error=code)
 
     # ---- lifetime -----------------------------------------------------------------------------
 
@@ -395,43 +308,34 @@ class WsGateway:
         session = conn.session
         if session.connection is not conn:
             return
-        unsent = self._drain(conn)
+        unsent = conn.take_unsent()
         session.buffer.extendleft(reversed(unsent))
-        while len(session.buffer) > max(0, self._state.config.ws_recovery_buffer_size):
+        while len(session.buffer) > max(0, self._config.ws_recovery_buffer_size):
             session.buffer.popleft()
         session.connection = None
-        session.disconnected_at = self._state.clock.now()
+        session.disconnected_at = self._clock.now()
         if session.token in self._sessions:
-            self._state.record("websocket", action="disconnected", buffered=len(session.buffer))
+            self._log.record("websocket", action="disconnected", buffered=len(session.buffer))
 
     def _take_over(self, old: WsConnection) -> None:
         session = old.session
-        session.buffer.extendleft(reversed(self._drain(old)))
+        session.buffer.extendleft(reversed(old.take_unsent()))
         session.connection = None
-        self._close(old, _Close(code=WSCloseCode.GOING_AWAY))
-
-    @staticmethod
-    def _drain(conn: WsConnection) -> list[dict[str, Any]]:
-        unsent: list[dict[str, Any]] = []
-        while not conn.queue.empty():
-            item = conn.queue.get_nowait()
-            if isinstance(item, _Frame) and item.notification is not None:
-                unsent.append(item.notification)
-        return unsent
+        old.close(Close(code=WSCloseCode.GOING_AWAY))
 
     def _recovery_expired(self, session: WsSession) -> bool:
         if session.connection is not None or session.disconnected_at is None:
             return False
-        return self._state.clock.now() - session.disconnected_at > self._state.config.ws_recovery_timeout
+        return self._clock.now() - session.disconnected_at > self._config.ws_recovery_timeout
 
     def _end_session(self, session: WsSession, reason: str) -> None:
         if self._sessions.pop(session.token, None) is None:
             return
         session.buffer.clear()
-        self._state.subscriptions.drop_ws_session(session.token)
+        self._subscriptions.drop_ws_session(session.token)
         if session.connection is not None and not session.connection.closing:
-            self._close(session.connection, _Close(code=WSCloseCode.POLICY_VIOLATION))
-        self._state.record("websocket", action="session_ended", reason=reason)
+            session.connection.close(Close(code=WSCloseCode.POLICY_VIOLATION))
+        self._log.record("websocket", action="session_ended", reason=reason)
 
     def on_revoke(self, auth: AuthSession) -> None:
         """The auth session behind a WS session was revoked: close its sockets, end the session."""
@@ -447,7 +351,7 @@ class WsGateway:
 
     def check_timeouts(self) -> None:
         """Apply idle/absolute timeouts and end sessions whose recovery window has passed."""
-        config, now = self._state.config, self._state.clock.now()
+        config, now = self._config, self._clock.now()
         for conn in list(self._connections):
             if conn.closing:
                 continue
@@ -460,31 +364,42 @@ class WsGateway:
                 self._end_session(session, "recovery window passed")
 
 
-def _error_frame(
-    code: str, message: str, status: int, message_id: str | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    message_id = message_id or str(uuid.uuid4())
-    header = {
-        "type": "Error",
-        "messageId": message_id,
-        "status": status,
-        "headers": {"RCRequestId": message_id},
-    }
-    return header, {"errorCode": code, "message": message}
+class WebSocketDelivery:
+    """The subscription manager's WebSocket transport: a subscription lives with a WS session."""
+
+    permission = "WebSocketsSubscriptions"
+
+    def __init__(self, config: SimConfig, gateway: WsGateway) -> None:
+        self._config = config
+        self._gateway = gateway
+
+    def lifetime(self, requested: int | None) -> int:
+        # WebSocket subscriptions need no renewal while their session lives.
+        return int(self._config.ws_absolute_timeout)
+
+    async def open(self, subscription: Subscription, mode: dict[str, Any]) -> None:
+        subscription.delivery_mode = {"transportType": "WebSocket", "encryption": False}
+
+    async def update(self, subscription: Subscription, mode: dict[str, Any] | None) -> None:
+        return None
+
+    def deliver(self, subscription: Subscription, notification: dict[str, Any]) -> None:
+        if subscription.ws_token is not None:
+            self._gateway.deliver(subscription.ws_token, notification)
+
+    def remove(self, subscription: Subscription) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
 
 
-def _dump(frame: Any) -> str:
-    return json.dumps(frame, separators=(",", ":"))
-
-
-def setup(app: web.Application, state: SimState) -> None:
-    """Create `state.ws` and serve `GET /ws`."""
-    gateway = WsGateway(state)
-    state.ws = gateway
+def setup(app: web.Application, gateway: WsGateway, auth: AuthManager) -> None:
+    """Serve `GET /ws`; from startup, revoking an auth session ends its WS sessions."""
     app.router.add_get("/ws", gateway.handle)
 
     async def on_startup(_: web.Application) -> None:
-        state.auth.on_revoke(gateway.on_revoke)
+        auth.on_revoke(gateway.on_revoke)
         gateway.start()
 
     async def on_shutdown(_: web.Application) -> None:

@@ -22,10 +22,10 @@ from custom_components.ringcentral.aioringcentral.models import (
     parse_presence,
     parse_telephony_session,
 )
-from rcsim.calls import CallEngine
+from rcsim.app import assemble
 from rcsim.config import SimConfig
 from rcsim.events import SimEvent
-from rcsim.model import SimState, populate
+from rcsim.model import populate
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -92,15 +92,14 @@ def _parse(index: int, event: SimEvent) -> Input:
 @cache
 def record(scenario: str, cut: int | None = None) -> Recording:
     """Run `scenario` on extension 1 (extension 2 as the other party), stopping after `cut` steps."""
-    state = SimState(SimConfig(seed=7))
-    extensions = populate(state, 3)
-    state.calls = CallEngine(state)
+    state = assemble(SimConfig(seed=7))
+    extensions = populate(state.account, 3)
     published: list[SimEvent] = []
     state.bus.subscribe(published.append)
     me, other = extensions[0].id, extensions[1].id
     # A queue scenario creates its Department extension on first use; create it up front so the
     # prologue covers it too.
-    state.add_extension("Support Queue", ext_type="Department")
+    state.account.add_extension("Support Queue", ext_type="Department")
     # Prologue: a presence change and back, and one short call, on every extension, so the engine
     # knows where each presence and telephony stream starts (a running engine would, from earlier
     # traffic).

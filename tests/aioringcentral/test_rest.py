@@ -62,7 +62,7 @@ async def test_list_extensions_follows_every_page(make_sim: SimFactory, make_cli
 
 
 async def test_list_extensions_filters_by_type(sim: Simulator, make_client: ClientFactory) -> None:
-    queue = sim.state.add_extension("Sales Queue", ext_type="Department")
+    queue = sim.state.account.add_extension("Sales Queue", ext_type="Department")
     client = make_client(sim)
 
     users = await client.list_extensions(types=["User"], statuses=["Enabled"])

@@ -262,7 +262,7 @@ async def test_home_assistant_chaos(
             "RingCentralClient",
             functools.partial(RingCentralClient, clock=clock.now, sleep=clock.sleep, request_timeout=5.0),
         )
-        sim.state.add_extension("Support Queue", ext_type="Department")
+        sim.state.account.add_extension("Support Queue", ext_type="Department")
         users = [e.id for e in sim.state.account.extensions.values() if e.type == "User"]
         log.attach(sim, users)
         monitor = MONITOR_ACCOUNT if plan.monitor == "account" else MONITOR_SELECTED

@@ -68,7 +68,7 @@ async def test_library_chaos(seed: int, socket_enabled: None) -> None:
     log = SimLog()
     async with sim, aiohttp.ClientSession() as session, webhook_endpoint() as endpoint:
         # The queue scenario's Department exists from the start, so the account does not change mid-run.
-        sim.state.add_extension("Support Queue", ext_type="Department")
+        sim.state.account.add_extension("Support Queue", ext_type="Department")
         users = [e.id for e in sim.state.account.extensions.values() if e.type == "User"]
         log.attach(sim, users)
         hub = LibraryHub(

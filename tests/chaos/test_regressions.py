@@ -46,11 +46,11 @@ from custom_components.ringcentral.const import (
     TRANSPORT_WEBSOCKET,
 )
 from rcsim import SimConfig, Simulator
+from rcsim.app import assemble
 from rcsim.auth import AuthSession
-from rcsim.calls import CallEngine
 from rcsim.events import SimEvent
 from rcsim.faults import HttpFault, NotificationFaults
-from rcsim.model import Extension, SimState, populate
+from rcsim.model import Extension, populate
 
 from .oracle import SimLog
 from .pipeline import MONITOR_SELECTED, LibraryHub
@@ -317,9 +317,8 @@ async def test_failed_recovery_then_drop_while_subscribing_reports_lost(
 def test_snapshot_ends_a_call_that_a_concurrent_push_left_out() -> None:
     """The call's hang-up notifications are lost; a resync starts; meanwhile a presence push (a user
     status change) arrives without the call. The snapshot must end the call."""
-    state = SimState(SimConfig(seed=7))
-    extensions = populate(state, 2)
-    state.calls = CallEngine(state)
+    state = assemble(SimConfig(seed=7))
+    extensions = populate(state.account, 2)
     published: list[SimEvent] = []
     state.bus.subscribe(published.append)
     me = extensions[0].id
@@ -370,9 +369,8 @@ class InProcessFeed:
     (or dropped, as a silent notification loss would)."""
 
     def __init__(self) -> None:
-        self.state = SimState(SimConfig(seed=7))
-        extensions = populate(self.state, 2)
-        self.state.calls = CallEngine(self.state)
+        self.state = assemble(SimConfig(seed=7))
+        extensions = populate(self.state.account, 2)
         self.published: list[SimEvent] = []
         self.state.bus.subscribe(self.published.append)
         self.me = extensions[0].id
@@ -520,9 +518,8 @@ def test_flicker_right_after_a_snapshot_keeps_the_ringing_call() -> None:
     """A restart's (or any resync's) snapshot lists a ringing call and reads its session; then the
     presence flicker hides it before any telephony notification arrived. The party still rings, so
     the call must stay shown: the session read with the snapshot is telephony's word on it."""
-    state = SimState(SimConfig(seed=7))
-    extensions = populate(state, 2)
-    state.calls = CallEngine(state)
+    state = assemble(SimConfig(seed=7))
+    extensions = populate(state.account, 2)
     published: list[SimEvent] = []
     state.bus.subscribe(published.append)
     me = extensions[0].id
@@ -577,9 +574,8 @@ def test_a_call_whose_end_arrives_first_still_ends_once() -> None:
     is), a call's notifications arrive newest first. Presence's final NoCall starts the stream, so
     the older presences are stale; its telephony updates arrive after its end. The party was on the
     call (it rang and was answered), so the call must still end with exactly one terminal event."""
-    state = SimState(SimConfig(seed=7))
-    extensions = populate(state, 2)
-    state.calls = CallEngine(state)
+    state = assemble(SimConfig(seed=7))
+    extensions = populate(state.account, 2)
     published: list[SimEvent] = []
     state.bus.subscribe(published.append)
     me = extensions[0].id
@@ -644,9 +640,8 @@ class _EngineFeed:
     deadlines run the way a hub runs them (`tick` at each `next_deadline`)."""
 
     def __init__(self, extensions: int = 2) -> None:
-        self.state = SimState(SimConfig(seed=7))
-        self.extensions = populate(self.state, extensions)
-        self.state.calls = CallEngine(self.state)
+        self.state = assemble(SimConfig(seed=7))
+        self.extensions = populate(self.state.account, extensions)
         self.published: list[SimEvent] = []
         self.state.bus.subscribe(self.published.append)
         self.me = self.extensions[0].id

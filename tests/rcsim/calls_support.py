@@ -1,6 +1,7 @@
-"""Helpers for the call-engine tests: an engine on a bare `SimState`, an event recorder, stepping.
+"""Helpers for the call-engine tests: an engine of an assembled (not served) simulator, an event
+recorder, stepping.
 
-The engine is tested directly (no HTTP): it publishes on `state.bus`, which is all the
+The engine is tested directly (no HTTP): it publishes on its `bus`, which is all the
 subscription layer sees of it.
 """
 
@@ -11,10 +12,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from rcsim.app import assemble
 from rcsim.calls import CallEngine
 from rcsim.config import SimConfig
 from rcsim.events import SimEvent
-from rcsim.model import SimState, populate
+from rcsim.model import populate
 
 
 @dataclass
@@ -50,12 +52,10 @@ class Recorder:
 def make_engine(extensions: int = 3, **config: Any) -> tuple[CallEngine, Recorder]:
     """An engine over `extensions` user extensions (the first is the admin), recording its events."""
     config.setdefault("time_scale", 100000.0)
-    state = SimState(SimConfig(**config))
-    populate(state, extensions)
-    engine = CallEngine(state)
-    state.calls = engine
+    engine = assemble(SimConfig(**config)).calls
+    populate(engine.account, extensions)
     recorder = Recorder()
-    state.bus.subscribe(recorder)
+    engine.bus.subscribe(recorder)
     return engine, recorder
 
 
@@ -70,7 +70,7 @@ async def running_engine(extensions: int = 3, **config: Any) -> AsyncIterator[tu
 
 
 def user_ids(engine: CallEngine) -> list[str]:
-    return [e.id for e in engine.state.account.extensions.values() if e.type == "User"]
+    return [e.id for e in engine.account.extensions.values() if e.type == "User"]
 
 
 def step_through(engine: CallEngine, run_id: str, limit: int = 50) -> int:

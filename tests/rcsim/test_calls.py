@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rcsim.calls import MAX_ACTIVE_CALLS, CallEngine
+from rcsim.call_bodies import MAX_ACTIVE_CALLS
+from rcsim.calls import CallEngine
 from rcsim.presence import PRECEDENCE, aggregate_status, presence_status
 from rcsim.scenarios import NEEDS_SECOND_USER, SCENARIOS
 from tests.waiting import wait_for
@@ -74,7 +75,7 @@ def test_ground_truth_before_during_and_after_an_inbound_call() -> None:
         "activeCalls": [],
     }
     assert engine.ground_truth()[me] == idle
-    assert set(engine.ground_truth()) == set(engine.state.account.extensions)
+    assert set(engine.ground_truth()) == set(engine.account.extensions)
 
     run_id = engine.start("inbound_answered", me, step=True)
     assert recorder.events == []  # step mode: nothing until the first step
@@ -100,12 +101,12 @@ def test_ground_truth_before_during_and_after_an_inbound_call() -> None:
 
 def test_rest_presence_body_variants() -> None:
     engine, _ = make_engine()
-    me = engine.state.account.extensions[user_ids(engine)[0]]
+    me = engine.account.extensions[user_ids(engine)[0]]
     run_id = engine.start("inbound_answered", me.id, step=True)
     engine.step(run_id)
     full = engine.presence(me.id)
     assert full["extension"] == {
-        "uri": f"https://platform.ringcentral.com/restapi/v1.0/account/{engine.state.account.id}/extension/{me.id}",
+        "uri": f"https://platform.ringcentral.com/restapi/v1.0/account/{engine.account.id}/extension/{me.id}",
         "id": int(me.id),
         "extensionNumber": me.extension_number,
     }
@@ -132,7 +133,7 @@ def test_telephony_session_lists_every_party_until_the_call_ends() -> None:
     caller, callee = session["parties"]
     assert caller["direction"] == "Outbound"
     assert "owner" not in caller  # the PSTN caller belongs to no extension of ours
-    assert callee["owner"] == {"accountId": engine.state.account.id, "extensionId": me}
+    assert callee["owner"] == {"accountId": engine.account.id, "extensionId": me}
     assert [caller["status"]["code"], callee["status"]["code"]] == ["Answered", "Answered"]
     engine.step(run_id)
     assert engine.telephony_session(run_id) is None
@@ -174,7 +175,7 @@ def test_listeners_trimming_bodies_in_place_do_not_confuse_change_detection() ->
         for call in event.body.get("activeCalls", []):
             call.pop("sipData", None)
 
-    engine.state.bus.subscribe(strip_sip)
+    engine.bus.subscribe(strip_sip)
     # Setup -> Proceeding leaves presence as it was: no presence event may follow it.
     run_id = engine.start("outbound_answered", me, step=True)
     step_through(engine, run_id)
@@ -332,7 +333,7 @@ async def test_demo_places_calls_until_closed() -> None:
     async with running_engine(time_scale=1000.0, demo_interval=2.0, seed=7) as (engine, recorder):
         engine.start_demo()
         engine.start_demo()  # idempotent
-        await wait_for(lambda: len([r for r in engine.state.log if r["kind"] == "scenario"]) >= 3)
+        await wait_for(lambda: len([r for r in engine.log if r["kind"] == "scenario"]) >= 3)
         await engine.close()
         assert recorder.events
         assert engine.running() == []
@@ -343,8 +344,8 @@ async def test_demo_is_reproducible_with_a_seed() -> None:
     for _ in range(2):
         async with running_engine(time_scale=1000.0, demo_interval=2.0, seed=11) as (engine, _):
             engine.start_demo()
-            await wait_for(lambda: any(r["kind"] == "scenario" for r in engine.state.log))
-            record = next(r for r in engine.state.log if r["kind"] == "scenario")
+            await wait_for(lambda: any(r["kind"] == "scenario" for r in engine.log))
+            record = next(r for r in engine.log if r["kind"] == "scenario")
             first_picks.append((record["scenario"], record["extension_id"], record["run_id"]))
     assert first_picks[0] == first_picks[1]
 

@@ -58,7 +58,7 @@ async def crashing_simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
 async def test_unexpected_exception_answers_json_500_and_is_logged(
     crashing_simulator: Simulator, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="rcsim.app"):
+    with caplog.at_level(logging.ERROR, logger="rcsim.middleware"):
         response = await http.get(f"{crashing_simulator.url}/boom")
     assert response.status == 500
     assert await error_code(response) == "CMN-500"
@@ -125,7 +125,7 @@ async def test_request_log_never_contains_tokens(api: Api) -> None:
         "group": "Auth",
     }.items() <= requests[0].items()
     assert any(e["path"] == ME and e["group"] == "Light" and e["status"] == 200 for e in requests)
-    dumped = json.dumps(api.sim.state.log)
+    dumped = json.dumps(list(api.sim.state.log))
     for secret in (
         tokens["access_token"],
         tokens["refresh_token"],

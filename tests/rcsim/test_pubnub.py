@@ -215,7 +215,7 @@ async def test_renewal_rotates_channel_and_key(
     if how == "config":
         simulator.config.pubnub_rotate_on_renew = True
     else:
-        simulator.state.subscriptions.pubnub.rotate_next(1)
+        simulator.state.pubnub.rotate_next(1)
     info = await subscribe(simulator, http, token, [EXT_PRESENCE])
     old = info["deliveryMode"]
     old_poller = Poller(simulator, http, old["subscriberKey"], old["address"])
@@ -252,13 +252,13 @@ async def test_invalid_subscribe_key(simulator: Simulator, http: aiohttp.ClientS
 
 
 async def test_invalid_timetoken(simulator: Simulator, http: aiohttp.ClientSession) -> None:
-    key = simulator.state.subscriptions.pubnub.hub.subscribe_key
+    key = simulator.state.pubnub.hub.subscribe_key
     response = await http.get(f"{simulator.url}/v2/subscribe/{key}/chan/0", params={"tt": "soon"})
     assert response.status == 400
 
 
 async def test_time_heartbeat_and_leave(simulator: Simulator, http: aiohttp.ClientSession) -> None:
-    key = simulator.state.subscriptions.pubnub.hub.subscribe_key
+    key = simulator.state.pubnub.hub.subscribe_key
     response = await http.get(f"{simulator.url}/time/0")
     (timetoken,) = await response.json()
     assert len(str(timetoken)) == 17
@@ -296,6 +296,6 @@ async def test_shutdown_ends_pending_long_polls(
     poller = Poller(simulator, http, mode["subscriberKey"], mode["address"])
     await poller.poll()
     pending = asyncio.ensure_future(poller.poll())
-    await wait_for(lambda: simulator.state.subscriptions.pubnub.hub.waiting == 1)
+    await wait_for(lambda: simulator.state.pubnub.hub.waiting == 1)
     await simulator.stop()
     assert await asyncio.wait_for(pending, 5) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rcsim import SimConfig, Simulator
-from rcsim.model import SimState
+from rcsim.clock import SimClock
 from rcsim.ratelimit import RateLimiter, group_for
 
 from .conftest import JWT_GRANT, Api, error_code
@@ -46,13 +46,14 @@ def test_route_groups(method: str, path: str, group: str | None) -> None:
     assert group_for(method, path) == group
 
 
-def limiter(**config: object) -> tuple[RateLimiter, SimState]:
-    state = SimState(SimConfig(**config))  # type: ignore[arg-type]
-    return RateLimiter(state), state
+def limiter(**config: object) -> tuple[RateLimiter, SimClock]:
+    settings = SimConfig(**config)  # type: ignore[arg-type]
+    clock = SimClock(settings.time_scale)
+    return RateLimiter(settings, clock), clock
 
 
 def test_limit_then_penalty_that_restarts_on_every_request() -> None:
-    rate, state = limiter(rate_limits={"Light": 3}, rate_window=60.0, penalty_window=60.0)
+    rate, clock = limiter(rate_limits={"Light": 3}, rate_window=60.0, penalty_window=60.0)
     decisions = [rate.check("Light", "user") for _ in range(3)]
     assert [d.allowed for d in decisions] == [True, True, True]
     assert [d.remaining for d in decisions] == [2, 1, 0]
@@ -61,23 +62,23 @@ def test_limit_then_penalty_that_restarts_on_every_request() -> None:
     assert denied.retry_after == 60
     assert denied.headers()["Retry-After"] == "60"
     # A request 50 s into the penalty restarts it: 59 s later it is still in force.
-    state.clock.advance(50)
+    clock.advance(50)
     assert not rate.check("Light", "user").allowed
-    state.clock.advance(59)
+    clock.advance(59)
     assert not rate.check("Light", "user").allowed
     # Quiet for a full penalty window: served again, with a fresh window.
-    state.clock.advance(61)
+    clock.advance(61)
     again = rate.check("Light", "user")
     assert again.allowed
     assert again.remaining == 2
 
 
 def test_window_slides() -> None:
-    rate, state = limiter(rate_limits={"Heavy": 2}, rate_window=60.0)
+    rate, clock = limiter(rate_limits={"Heavy": 2}, rate_window=60.0)
     assert rate.check("Heavy", "u").allowed
-    state.clock.advance(30)
+    clock.advance(30)
     assert rate.check("Heavy", "u").allowed
-    state.clock.advance(31)  # the first request left the window
+    clock.advance(31)  # the first request left the window
     assert rate.check("Heavy", "u").allowed
 
 

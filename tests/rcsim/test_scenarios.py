@@ -229,10 +229,10 @@ def test_call_scenarios_return_the_first_session_id(name: str) -> None:
 
 def test_inbound_parties_and_presence_calls() -> None:
     engine, recorder, run_id = _run("inbound_answered")
-    me = engine.state.account.extensions[user_ids(engine)[0]]
+    me = engine.account.extensions[user_ids(engine)[0]]
     first = recorder.of("telephony", me.id)[0]
     assert first["origin"] == {"type": "Call"}
-    assert first["accountId"] == engine.state.account.id
+    assert first["accountId"] == engine.account.id
     (party,) = first["parties"]
     assert party["direction"] == "Inbound"
     assert party["to"] == {"phoneNumber": me.phone_number, "name": me.name, "extensionId": me.id}
@@ -272,7 +272,7 @@ def test_voicemail_is_a_missed_call() -> None:
 
 def test_unanswered_outbound_call() -> None:
     engine, recorder, _ = _run("outbound_unanswered")
-    me = engine.state.account.extensions[user_ids(engine)[0]]
+    me = engine.account.extensions[user_ids(engine)[0]]
     parties = _telephony(recorder, me.id)
     assert {p["direction"] for p in parties} == {"Outbound"}
     assert parties[0]["from"]["extensionId"] == me.id
@@ -407,7 +407,7 @@ def test_concurrent_calls_overlap_on_one_extension() -> None:
 def test_queue_call_rings_agents_and_stops_the_others_without_a_missed_call() -> None:
     engine, recorder, run_id = _run("queue_call")
     me, other, third = user_ids(engine)
-    queue = next(e for e in engine.state.account.extensions.values() if e.type == "Department")
+    queue = next(e for e in engine.account.extensions.values() if e.type == "Department")
     for agent in (me, other, third):
         ringing = recorder.of("telephony", agent)[0]["parties"][0]
         assert ringing["queueCall"] is True
@@ -423,13 +423,13 @@ def test_queue_call_rings_agents_and_stops_the_others_without_a_missed_call() ->
 
 def test_queue_call_uses_an_existing_department_as_the_queue() -> None:
     engine, recorder = make_engine()
-    queue = engine.state.add_extension("Sales Queue", ext_type="Department")
+    queue = engine.account.add_extension("Sales Queue", ext_type="Department")
     me, other, _ = user_ids(engine)
     run_id = engine.start("queue_call", queue.id, other_extension_id=other, step=True)
     engine.step(run_id)
     assert [e.extension_id for e in recorder.events if e.kind == "telephony"] == [other]
     assert recorder.of("telephony", other)[0]["parties"][0]["to"]["name"] == "Sales Queue"
-    assert [e.type for e in engine.state.account.extensions.values()].count("Department") == 1
+    assert [e.type for e in engine.account.extensions.values()].count("Department") == 1
     assert me not in {e.extension_id for e in recorder.events}
 
 
@@ -443,8 +443,8 @@ def test_internal_call_each_extension_sees_only_its_own_party() -> None:
     assert {p["id"] for p in mine}.isdisjoint({p["id"] for p in theirs})
     assert {b["telephonySessionId"] for b in recorder.of("telephony", me)} == {run_id}
     assert {b["telephonySessionId"] for b in recorder.of("telephony", other)} == {run_id}
-    ext_me = engine.state.account.extensions[me]
-    ext_other = engine.state.account.extensions[other]
+    ext_me = engine.account.extensions[me]
+    ext_other = engine.account.extensions[other]
     assert mine[0]["to"] == {
         "phoneNumber": ext_other.extension_number,
         "name": ext_other.name,

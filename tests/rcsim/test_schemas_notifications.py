@@ -75,12 +75,12 @@ def _check(schema_name: str, instance: dict[str, Any], schema: dict[str, Any] | 
 
 def _notification(engine: CallEngine, extension_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """The envelope the subscription layer wraps a presence body in."""
-    account = engine.state.account.id
+    account = engine.account.id
     return {
         "uuid": "4956997212540532738",
         "event": f"/restapi/v1.0/account/{account}/extension/{extension_id}/presence"
         "?detailedTelephonyState=true&sipData=true",
-        "timestamp": engine.state.clock.iso(),
+        "timestamp": engine.clock.iso(),
         "subscriptionId": "dfbca25e-4e2b-4c60-aa8d-47a83716fe23",
         "ownerId": extension_id,
         "body": body,
@@ -95,7 +95,7 @@ def _run_checking_rest(name: str) -> tuple[CallEngine, Recorder, int]:
     run_id = engine.start(name, ids[0], other_extension_id=other, step=True)
     checked = 0
     while engine.step(run_id):
-        for ext_id in engine.state.account.extensions:
+        for ext_id in engine.account.extensions:
             for detailed in (True, False):
                 for sip_data in (True, False):
                     _check("GetPresenceInfo", engine.presence(ext_id, detailed=detailed, sip_data=sip_data))

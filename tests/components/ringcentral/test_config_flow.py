@@ -223,7 +223,7 @@ async def test_reconfigure_other_user_aborts(
     entry = make_entry(sim)
     entry.add_to_hass(hass)
     async with Simulator(SimConfig(seed=2)) as other:
-        stranger = other.state.add_extension("Someone Else", extension_id="123456789")
+        stranger = other.state.account.add_extension("Someone Else", extension_id="123456789")
         stranger.jwt = entry.data[CONF_JWT]
         result = await entry.start_reconfigure_flow(hass)
         result = await hass.config_entries.flow.async_configure(

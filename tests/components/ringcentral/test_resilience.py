@@ -196,7 +196,7 @@ async def test_extensions_come_and_go(hass: HomeAssistant, sim: Simulator) -> No
     dev_reg = dr.async_get(hass)
     ent_reg = er.async_get(hass)
 
-    newcomer = sim.state.add_extension("Nina Newcomer")
+    newcomer = sim.state.account.add_extension("Nina Newcomer")
     tsid = sim.state.calls.start("inbound_answered", newcomer.id, step=True)
     sim.state.calls.step(tsid)
     sim.state.calls.step(tsid)
