@@ -13,7 +13,6 @@ Documented differences (each listed where it is allowed below):
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -17,8 +15,8 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from rcsim import SimConfig, Simulator
 from rcsim.event_filters import EventFilter, FilterError, parse_filter
 from rcsim.model import Account, Extension
-from tests.waiting import wait_for
 from tests.reference import openapi_spec
+from tests.waiting import wait_for
 
 from .delivery_support import (
     ACCOUNT_SESSIONS,

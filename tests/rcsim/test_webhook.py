@@ -9,7 +9,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,15 +17,13 @@ from aiohttp import web
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from rcsim import SimConfig, Simulator
-from tests.waiting import wait_for
 from tests.reference import openapi_spec
+from tests.waiting import wait_for
 
 from .delivery_support import EXT_PRESENCE, login, presence_event, rest
 
 BASE = "/restapi/v1.0/subscription"
-SCHEMA = openapi_spec()["components"][
-    "schemas"
-]["SubscriptionInfo"]
+SCHEMA = openapi_spec()["components"]["schemas"]["SubscriptionInfo"]
 
 
 @dataclass
