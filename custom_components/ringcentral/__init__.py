@@ -10,7 +10,6 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .aioringcentral.errors import (
@@ -29,10 +28,11 @@ from .const import (
     CONF_JWT,
     CONF_SERVER,
     DOMAIN,
-    ISSUE_MISSING_PERMISSIONS,
     LOGGER,
 )
-from .hub import RingCentralHub, TokenStore, async_create_missing_permissions_issue
+from .hub import RingCentralHub
+from .issues import async_create_missing_permissions_issue, async_delete_missing_permissions_issue
+from .token_store import TokenStore
 from .webhook import async_remove_webhook
 
 # How long setup waits for the first snapshot after subscribing; past it, entities show unknown until
@@ -91,7 +91,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
             translation_key="server_error",
             translation_placeholders={"error": err.message},
         ) from err
-    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_MISSING_PERMISSIONS}_{entry.entry_id}")
+    async_delete_missing_permissions_issue(hass, entry)
 
     entry.runtime_data = hub
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

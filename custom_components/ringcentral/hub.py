@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
@@ -24,12 +23,10 @@ from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_time_interval,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .aioringcentral import filters
-from .aioringcentral.auth import TokenSet
-from .aioringcentral.engine import AnnouncedCall, CallStateEngine, EngineUpdate
+from .aioringcentral.engine import CallStateEngine, EngineUpdate
 from .aioringcentral.errors import (
     InvalidCredentialsError,
     MissingPermissionsError,
@@ -48,7 +45,6 @@ from .aioringcentral.models import (
 from .aioringcentral.rest import RingCentralClient
 from .aioringcentral.transport import Continuity, Transport
 from .const import (
-    CONF_CREDENTIALS_ID,
     CONF_EXTENSION_ID,
     CONF_EXTENSIONS,
     CONF_MONITOR,
@@ -56,16 +52,21 @@ from .const import (
     DEFAULT_TRANSPORT,
     DOMAIN,
     EVENT_RINGCENTRAL,
-    ISSUE_FILTERS_REFUSED,
-    ISSUE_MISSING_PERMISSIONS,
     LOGGER,
     MONITOR_ACCOUNT,
     MONITOR_OWN,
     RECOVERY_WINDOW,
-    STORAGE_VERSION,
     account_signal,
     extension_signal,
 )
+from .extensions import async_list_user_extensions, extension_name
+from .issues import (
+    async_create_filters_refused_issue,
+    async_create_missing_permissions_issue,
+    async_delete_filters_refused_issue,
+    async_delete_missing_permissions_issue,
+)
+from .token_store import TokenStore
 from .transports import create_transport
 from .views import CallEventData, ExtensionUpdate, ExtensionView, call_event_data, extension_view
 
@@ -77,16 +78,10 @@ MANUFACTURER = "RingCentral"
 EXTENSION_REFRESH_INTERVAL = timedelta(hours=1)
 # After a failure retrying could not fix (other than credentials), the listener starts again this late.
 LISTENER_RESTART_DELAY = 300
-# Tokens change on every refresh (hourly); a short delay coalesces a burst into one write.
-TOKEN_SAVE_DELAY = 1.0
 # A failed resync is tried again this late: notifications may have been lost (a call that ended while
 # disconnected), so waiting for the next reconnect could leave a call showing for hours.
 RESYNC_RETRY_DELAY = 60
 RESYNC_RETRY_MAX = 900
-
-# What "every user extension" means, in RingCentral's extension list filters.
-USER_TYPES = ("User",)
-ENABLED = ("Enabled",)
 
 # Timers the hub may have pending (all cancelled on unload).
 TIMER_UNAVAILABLE = "unavailable"
@@ -95,70 +90,6 @@ TIMER_TICK = "tick"
 TIMER_RESYNC = "resync"
 
 type ExtensionsListener = Callable[[list[str]], None]
-
-
-class TokenStore:
-    """Persisted OAuth tokens of one entry, valid only for the credentials they were issued for, the
-    telephony sessions the entry tracked when it stopped (read again by the first resync) and the calls
-    it had announced (not announced again)."""
-
-    def __init__(self, hass: HomeAssistant, entry_id: str, credentials_id: str) -> None:
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
-        )
-        self._credentials_id = credentials_id
-        self._tokens: TokenSet | None = None
-        self.sessions: set[str] = set()
-        # (extension id, telephonySessionId, partyId) of the calls announced when the entry stopped.
-        self.calls: list[AnnouncedCall] = []
-
-    async def async_load(self) -> TokenSet | None:
-        """Tokens saved for the current credentials, if any (and the saved `sessions` and `calls`)."""
-        data = await self._store.async_load()
-        saved = data.get("sessions") if data else None
-        if isinstance(saved, list):
-            self.sessions = {tsid for tsid in saved if isinstance(tsid, str) and tsid}
-        calls = data.get("calls") if data else None
-        if isinstance(calls, list):
-            self.calls = [
-                (call[0], call[1], call[2])
-                for call in calls
-                if isinstance(call, list) and len(call) == 3 and all(isinstance(i, str) for i in call)
-            ]
-        if not data or data.get(CONF_CREDENTIALS_ID) != self._credentials_id or not data.get("tokens"):
-            return None
-        try:
-            self._tokens = TokenSet.from_dict(data["tokens"])
-        except (RingCentralError, KeyError, TypeError, ValueError):
-            LOGGER.debug("Ignoring unreadable stored tokens")
-            return None
-        return self._tokens
-
-    @callback
-    def async_update(self, tokens: TokenSet | None) -> None:
-        """Remember new tokens (or their loss) and write them soon."""
-        self._tokens = tokens
-        self._store.async_delay_save(self._data, TOKEN_SAVE_DELAY)
-
-    async def async_flush(self) -> None:
-        """Write now (on unload), so a restart right after a refresh resumes with the newest tokens."""
-        await self._store.async_save(self._data())
-
-    async def async_remove(self) -> None:
-        await self._store.async_remove()
-
-    def _data(self) -> dict[str, Any]:
-        return {
-            CONF_CREDENTIALS_ID: self._credentials_id,
-            "tokens": None if self._tokens is None else self._tokens.as_dict(),
-            "sessions": sorted(self.sessions),
-            "calls": [list(call) for call in self.calls],
-        }
-
-
-def extension_name(info: ExtensionInfo) -> str:
-    """What a person calls the extension."""
-    return info.name or f"Extension {info.extension_number or info.id}"
 
 
 class RingCentralHub:
@@ -388,7 +319,7 @@ class RingCentralHub:
         """Notifications flow again; resync unless nothing was missed."""
         self.connected = True
         self._cancel_timer(TIMER_UNAVAILABLE)
-        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_MISSING_PERMISSIONS}_{self.entry_id}")
+        async_delete_missing_permissions_issue(self.hass, self.entry)
         # After an outage long enough to mark state unavailable, resync even if the session survived:
         # being sure beats trusting a replay buffer of limited size.
         if continuity.needs_resync or not self._fresh:
@@ -410,24 +341,9 @@ class RingCentralHub:
                 len(info.disabled_filters),
                 "; ".join(f.reason or f.message or "no reason" for f in info.disabled_filters),
             )
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                f"{ISSUE_FILTERS_REFUSED}_{self.entry_id}",
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_FILTERS_REFUSED,
-                translation_placeholders={
-                    "title": self.entry.title,
-                    "filters": ", ".join(f.filter for f in info.disabled_filters),
-                    "reasons": "; ".join(f.message or f.reason or "" for f in info.disabled_filters),
-                    "permissions": ", ".join(
-                        permissions_for_filters(f.filter for f in info.disabled_filters)
-                    ),
-                },
-            )
+            async_create_filters_refused_issue(self.hass, self.entry, info.disabled_filters)
         else:
-            ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_FILTERS_REFUSED}_{self.entry_id}")
+            async_delete_filters_refused_issue(self.hass, self.entry)
 
     # --- availability --------------------------------------------------------------------------------
 
@@ -568,9 +484,7 @@ class RingCentralHub:
     async def _async_monitored_extensions(self) -> dict[str, ExtensionInfo]:
         if self.monitor == MONITOR_OWN and self.me is not None:
             return {self.me.id: self.me}
-        listed = {
-            ext.id: ext for ext in await self.client.list_extensions(types=USER_TYPES, statuses=ENABLED)
-        }
+        listed = {ext.id: ext for ext in await async_list_user_extensions(self.client)}
         if self.monitor == MONITOR_ACCOUNT:
             return listed
         wanted = self.entry.options.get(CONF_EXTENSIONS) or [self.entry.data[CONF_EXTENSION_ID]]
@@ -739,42 +653,6 @@ class RingCentralHub:
             },
             "state": {ext_id: self.view(ext_id).as_dict() for ext_id in self.extensions},
         }
-
-
-# Filter kind → the app permissions it needs (for the repair issue's instructions).
-_FILTER_PERMISSIONS: dict[FilterKind, tuple[str, ...]] = {
-    FilterKind.PRESENCE: ("ReadPresence",),
-    FilterKind.ACCOUNT_PRESENCE: ("ReadPresence", "ReadAccounts"),
-    FilterKind.TELEPHONY_SESSIONS: ("CallControl",),
-}
-
-
-def permissions_for_filters(filters: Iterable[str]) -> list[str]:
-    """The app permissions the given event filters need, in a stable order."""
-    needed: dict[str, None] = {}
-    for event_filter in filters:
-        for permission in _FILTER_PERMISSIONS.get(classify(event_filter), ("ReadPresence", "CallControl")):
-            needed[permission] = None
-    return list(needed)
-
-
-@callback
-def async_create_missing_permissions_issue(
-    hass: HomeAssistant, entry: RingCentralConfigEntry, permissions: Iterable[str]
-) -> None:
-    """A repair issue naming the permissions to add in the RingCentral developer console."""
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        f"{ISSUE_MISSING_PERMISSIONS}_{entry.entry_id}",
-        is_fixable=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key=ISSUE_MISSING_PERMISSIONS,
-        translation_placeholders={
-            "title": entry.title,
-            "permissions": ", ".join(permissions) or "ReadAccounts, ReadPresence, CallControl",
-        },
-    )
 
 
 def filters_for(hub: RingCentralHub) -> list[str]:

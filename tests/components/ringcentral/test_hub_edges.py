@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.ringcentral import hub
 from custom_components.ringcentral.const import DOMAIN, EVENT_RINGCENTRAL
+from custom_components.ringcentral.token_store import TokenStore
 from custom_components.ringcentral.views import call_status
 from rcsim import Simulator
 from rcsim.faults import HttpFault
@@ -188,7 +189,7 @@ async def test_unreadable_stored_sessions_are_ignored(
         "key": f"{DOMAIN}.e1",
         "data": {"credentials_id": "c", "tokens": None, "sessions": ["s-1", 5, "", None]},
     }
-    store = hub.TokenStore(hass, "e1", "c")
+    store = TokenStore(hass, "e1", "c")
     assert await store.async_load() is None
     assert store.sessions == {"s-1"}
 
@@ -204,7 +205,7 @@ async def test_unreadable_stored_calls_are_ignored(hass: HomeAssistant, hass_sto
             "calls": [["1", "s-1", "p-1"], ["1", "s-2"], ["1", 5, "p-3"], "1/s-4/p-4", None],
         },
     }
-    store = hub.TokenStore(hass, "e1", "c")
+    store = TokenStore(hass, "e1", "c")
     assert await store.async_load() is None
     assert store.calls == [("1", "s-1", "p-1")]
 
