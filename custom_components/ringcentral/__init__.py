@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
@@ -30,7 +29,8 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .hub import RingCentralHub
+from .coordinator import RingCentralConfigEntry, RingCentralCoordinator, RingCentralRuntimeData
+from .devices import async_device_removable
 from .issues import async_create_missing_permissions_issue, async_delete_missing_permissions_issue
 from .token_store import TokenStore
 from .webhook import async_remove_webhook
@@ -40,8 +40,6 @@ from .webhook import async_remove_webhook
 FIRST_SYNC_TIMEOUT = 8.0
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
-
-type RingCentralConfigEntry = ConfigEntry[RingCentralHub]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> bool:
@@ -56,9 +54,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
         tokens=await token_store.async_load(),
         on_tokens=token_store.async_update,
     )
-    hub = RingCentralHub(hass, entry, client, token_store)
+    coordinator = RingCentralCoordinator(hass, entry, client, token_store)
     try:
-        await hub.async_setup()
+        await coordinator.async_setup()
     except InvalidCredentialsError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="authentication_error"
@@ -93,12 +91,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
         ) from err
     async_delete_missing_permissions_issue(hass, entry)
 
-    entry.runtime_data = hub
+    entry.runtime_data = RingCentralRuntimeData(
+        client=client, token_store=token_store, coordinator=coordinator
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    hub.async_start()
+    coordinator.async_start()
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(FIRST_SYNC_TIMEOUT):
-            await hub.async_wait_first_sync()
+            await coordinator.async_wait_first_sync()
     return True
 
 
@@ -106,7 +106,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: RingCentralConfigEntry)
     """Delete the subscription, close the socket and stop everything the entry started."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.async_stop()
+        await entry.runtime_data.coordinator.async_stop()
     return unloaded
 
 
@@ -119,13 +119,5 @@ async def async_remove_entry(hass: HomeAssistant, entry: RingCentralConfigEntry)
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: RingCentralConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Allow removing a device only when its extension is no longer monitored (stale devices).
-
-    The account device always stays. While the entry is not loaded nothing is known to be monitored:
-    any extension device may go (the next setup recreates those that still are).
-    """
-    monitored = entry.runtime_data.extensions if entry.state is ConfigEntryState.LOADED else {}
-    return not any(
-        domain == DOMAIN and (key in monitored or key == entry.unique_id)
-        for domain, key in device.identifiers
-    )
+    """Allow removing a device only when its extension is no longer monitored (stale devices)."""
+    return async_device_removable(entry, device)

@@ -11,9 +11,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import RingCentralConfigEntry
+from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 from .entity import RingCentralAccountEntity, RingCentralExtensionEntity, async_add_extension_entities
-from .hub import RingCentralHub
 from .views import ExtensionView
 
 PARALLEL_UPDATES = 0
@@ -33,15 +32,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the account's connectivity sensor and an on_call sensor per monitored extension."""
-    async_add_entities([ConnectedBinarySensor(entry.runtime_data)])
+    async_add_entities([ConnectedBinarySensor(entry.runtime_data.coordinator)])
     async_add_extension_entities(entry, async_add_entities, OnCallBinarySensor)
 
 
 class OnCallBinarySensor(RingCentralExtensionEntity, BinarySensorEntity):
     """On while any call of the extension is connected or on hold."""
 
-    def __init__(self, hub: RingCentralHub, extension_id: str) -> None:
-        super().__init__(hub, extension_id, ON_CALL)
+    def __init__(self, coordinator: RingCentralCoordinator, extension_id: str) -> None:
+        super().__init__(coordinator, extension_id, ON_CALL)
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:
@@ -52,9 +51,9 @@ class OnCallBinarySensor(RingCentralExtensionEntity, BinarySensorEntity):
 class ConnectedBinarySensor(RingCentralAccountEntity, BinarySensorEntity):
     """Whether notifications are flowing (the push connection is up and subscribed)."""
 
-    def __init__(self, hub: RingCentralHub) -> None:
-        super().__init__(hub, CONNECTED)
+    def __init__(self, coordinator: RingCentralCoordinator) -> None:
+        super().__init__(coordinator, CONNECTED)
 
     @property
     def is_on(self) -> bool:
-        return self.hub.connected
+        return self.coordinator.connected

@@ -6,10 +6,9 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import RingCentralConfigEntry
 from .const import EVENT_TYPES
+from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 from .entity import RingCentralExtensionEntity, async_add_extension_entities
-from .hub import RingCentralHub
 from .views import ExtensionUpdate, ExtensionView
 
 PARALLEL_UPDATES = 0
@@ -27,14 +26,14 @@ async def async_setup_entry(
 
 
 class CallEventEntity(RingCentralExtensionEntity, EventEntity):
-    """Fires once per call event of the extension, in the order the hub derived them."""
+    """Fires once per call event of the extension, in the order the coordinator derived them."""
 
     # Who called whom changes with every call and is personal data: keep it out of history (the
     # event type, session ids, direction, reason and duration are recorded).
     _unrecorded_attributes = frozenset({"from", "from_name", "to", "to_name"})
 
-    def __init__(self, hub: RingCentralHub, extension_id: str) -> None:
-        super().__init__(hub, extension_id, CALL)
+    def __init__(self, coordinator: RingCentralCoordinator, extension_id: str) -> None:
+        super().__init__(coordinator, extension_id, CALL)
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:

@@ -6,10 +6,9 @@ from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, Sen
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import RingCentralConfigEntry
 from .const import CALL_STATUSES
+from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 from .entity import RingCentralExtensionEntity, async_add_extension_entities
-from .hub import RingCentralHub
 from .views import ExtensionView
 
 # Push only: entities never poll or call RingCentral.
@@ -38,8 +37,8 @@ class CallStatusSensor(RingCentralExtensionEntity, SensorEntity):
     # Caller numbers and names change with every call and are personal data: keep them out of history.
     _unrecorded_attributes = frozenset({"active_calls"})
 
-    def __init__(self, hub: RingCentralHub, extension_id: str) -> None:
-        super().__init__(hub, extension_id, CALL_STATUS)
+    def __init__(self, coordinator: RingCentralCoordinator, extension_id: str) -> None:
+        super().__init__(coordinator, extension_id, CALL_STATUS)
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:

@@ -46,7 +46,7 @@ from .issues import async_create_transport_issue, async_delete_transport_issue
 from .webhook import HomeAssistantWebhookTransport
 
 if TYPE_CHECKING:
-    from . import RingCentralConfigEntry
+    from .coordinator import RingCentralConfigEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +175,7 @@ def create_transport(
 class FallbackTransport:
     """Runs the chosen transport; if it is refused (`TransportUnavailableError`), WebSocket instead.
 
-    It stands between the transport and the hub (the listener), so it knows when the chosen
+    It stands between the transport and the coordinator (the listener), so it knows when the chosen
     transport delivers: that clears a repair issue left from an earlier refusal.
     """
 
@@ -223,7 +223,7 @@ class FallbackTransport:
         self._stopping = True
         await self._active.stop()
 
-    # -- the chosen transport's listener: forward to the hub -------------------------------------
+    # -- the chosen transport's listener: forward to the coordinator -----------------------------
 
     def on_notification(self, raw: dict[str, Any]) -> None:
         self._ctx.listener.on_notification(raw)
