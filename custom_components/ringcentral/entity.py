@@ -8,7 +8,7 @@ exist (so bus events can carry a device id from the start).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
@@ -56,7 +56,7 @@ def extension_device_info(info: ExtensionInfo) -> DeviceInfo:
 def async_add_extension_entities(
     entry: RingCentralConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    factory: Callable[[RingCentralCoordinator, str], Entity],
+    factory: Callable[[RingCentralCoordinator, str], Iterable[Entity]],
 ) -> None:
     """Add `factory(coordinator, extension_id)` for every monitored extension, now and as extensions
     appear."""
@@ -64,7 +64,7 @@ def async_add_extension_entities(
 
     @callback
     def _add(extension_ids: list[str]) -> None:
-        async_add_entities(factory(coordinator, ext_id) for ext_id in extension_ids)
+        async_add_entities(entity for ext_id in extension_ids for entity in factory(coordinator, ext_id))
 
     _add(coordinator.extension_ids)
     entry.async_on_unload(coordinator.async_add_extensions_listener(_add))

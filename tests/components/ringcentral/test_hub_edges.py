@@ -132,12 +132,14 @@ def test_call_status_vocabulary(value: str | None, expected: str | None) -> None
 def test_caller_details_are_not_recorded() -> None:
     """Who called whom (phone numbers, names) is personal data: excluded from history on both the
     sensor (`active_calls`) and the event entity; the event type and ids stay recorded."""
-    from custom_components.ringcentral.event import CallEventEntity
-    from custom_components.ringcentral.sensor import CallStatusSensor
+    from custom_components.ringcentral.event import RingCentralEventEntity
+    from custom_components.ringcentral.sensor import RingCentralSensor
 
-    assert CallStatusSensor._unrecorded_attributes == {"active_calls"}
-    assert {"from", "from_name", "to", "to_name"} <= CallEventEntity._unrecorded_attributes
-    assert not {"event_type", "telephony_session_id", "duration"} & CallEventEntity._unrecorded_attributes
+    assert RingCentralSensor._unrecorded_attributes == {"active_calls"}
+    assert {"from", "from_name", "to", "to_name"} <= RingCentralEventEntity._unrecorded_attributes
+    assert (
+        not {"event_type", "telephony_session_id", "duration"} & RingCentralEventEntity._unrecorded_attributes
+    )
 
 
 def _session_reads(sim: Simulator, tsid: str) -> int:
