@@ -8,9 +8,12 @@ import contextlib
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
+from . import services
 from .aioringcentral.errors import (
     ApiError,
     InvalidCredentialsError,
@@ -40,6 +43,15 @@ from .webhook import async_remove_webhook
 FIRST_SYNC_TIMEOUT = 8.0
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+
+# Config entries only: nothing to read from configuration.yaml.
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions (once, not per entry)."""
+    services.async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> bool:
