@@ -7,8 +7,8 @@ account of a simulator that runs in its own process (`sim_server.py`), over a re
   else happening); from the simulator publishing it (its `time.monotonic()`, system-wide on Linux) to
   the call-status sensor's new state being written in HA (a state_changed listener's `time.monotonic()`).
 - **Cost versus floor**: the simulator plays interleaved call scenarios of every kind. The integration's
-  cost is this process's CPU time from the start of the traffic until the hub's transport has passed on
-  every notification the simulator delivered and HA is idle: WebSocket receive, parse, engine,
+  cost is this process's CPU time from the start of the traffic until the coordinator's transport has
+  passed on every notification the simulator delivered and HA is idle: WebSocket receive, parse, engine,
   dispatch, entity writes and bus events. Every state write the integration's entities make (changed
   or not) is recorded on the way into the state machine; the floor is the CPU time of the same
   `hass.states.async_set` calls, same entity ids, states and attributes, replayed from the same
@@ -142,9 +142,9 @@ async def _measure(extensions: int, samples: int, notifications: int, rounds_cou
             creds: dict[str, Any] = await response.json()
         async with home_assistant() as hass:
             entry = await add_account_entry(hass, creds, account_id=Account().id)
-            hub = entry.runtime_data
+            coordinator = entry.runtime_data.coordinator
             await wait_until(
-                lambda: hub.connected and ready_count(hass, entry) == extensions, 60, "entities ready"
+                lambda: coordinator.connected and ready_count(hass, entry) == extensions, 60, "entities ready"
             )
             await hass.async_block_till_done()
             sensors = _sensor_by_extension(hass, entry)
@@ -171,7 +171,7 @@ async def _measure(extensions: int, samples: int, notifications: int, rounds_cou
             for _ in range(rounds_count):
                 # Cost: from the start of the traffic until HA has handled every notification it caused.
                 await hass.async_block_till_done()
-                received = _received(hub)
+                received = _received(coordinator)
                 recorder.writes.clear()
                 before = {eid: hass.states.get(eid) for eid in recorder.watched}
                 profiler = _profiler()
@@ -186,7 +186,9 @@ async def _measure(extensions: int, samples: int, notifications: int, rounds_cou
                     handled = int(traffic["delivered"])
                     target = received + handled
                     await wait_until(
-                        lambda target=target: _received(hub) >= target, 120, "every notification handled"
+                        lambda target=target: _received(coordinator) >= target,
+                        120,
+                        "every notification handled",
                     )
                     await hass.async_block_till_done()
                     integration_cpu = time.process_time() - cpu0
@@ -232,9 +234,9 @@ def _changes(before: dict[str, State | None], writes: list[tuple[str, str, dict[
     return changed
 
 
-def _received(hub: Any) -> int:
-    """Notifications the hub's transport has passed on so far (its diagnostics counter)."""
-    return int(hub.transport_diagnostics().get("stats", {}).get("notifications", 0))
+def _received(coordinator: Any) -> int:
+    """Notifications the coordinator's transport has passed on so far (its diagnostics counter)."""
+    return int(coordinator.transport_diagnostics().get("stats", {}).get("notifications", 0))
 
 
 def _profiler() -> cProfile.Profile | None:

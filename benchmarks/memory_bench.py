@@ -96,7 +96,9 @@ async def _measure_ha(extensions: int) -> int:
                 base = _traced()
                 entry = await add_account_entry(hass, creds, account_id=Account().id)
                 await wait_until(
-                    lambda: entry.runtime_data.connected and ready_count(hass, entry) == extensions,
+                    lambda: (
+                        entry.runtime_data.coordinator.connected and ready_count(hass, entry) == extensions
+                    ),
                     300,
                     "entities ready",
                 )

@@ -43,12 +43,12 @@ async def _measure(extensions: int) -> dict[str, Any]:
             start = time.monotonic()
             entry = await add_account_entry(hass, creds, account_id=Account().id)
             setup_done = time.monotonic() - start
-            hub = entry.runtime_data
+            coordinator = entry.runtime_data.coordinator
             await wait_until(
                 lambda: ready_count(hass, entry) == extensions, READY_TIMEOUT, "every call-status sensor"
             )
             entities_ready = time.monotonic() - start
-            await wait_until(lambda: bool(hub.connected), READY_TIMEOUT, "notifications to flow")
+            await wait_until(lambda: bool(coordinator.connected), READY_TIMEOUT, "notifications to flow")
             connected = time.monotonic() - start
             counts = await _settled_counts(http, sim.url)
             await hass.config_entries.async_unload(entry.entry_id)

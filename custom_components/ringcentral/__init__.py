@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
+from . import services
 from .aioringcentral.errors import (
     ApiError,
     InvalidCredentialsError,
@@ -29,10 +30,12 @@ from .const import (
     CONF_JWT,
     CONF_SERVER,
     DOMAIN,
-    ISSUE_MISSING_PERMISSIONS,
     LOGGER,
 )
-from .hub import RingCentralHub, TokenStore, async_create_missing_permissions_issue
+from .coordinator import RingCentralConfigEntry, RingCentralCoordinator, RingCentralRuntimeData
+from .devices import async_device_removable
+from .issues import async_create_missing_permissions_issue, async_delete_missing_permissions_issue
+from .token_store import TokenStore
 from .webhook import async_remove_webhook
 
 # How long setup waits for the first snapshot after subscribing; past it, entities show unknown until
@@ -41,7 +44,14 @@ FIRST_SYNC_TIMEOUT = 8.0
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
-type RingCentralConfigEntry = ConfigEntry[RingCentralHub]
+# Config entries only: nothing to read from configuration.yaml.
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions (once, not per entry)."""
+    services.async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> bool:
@@ -56,9 +66,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
         tokens=await token_store.async_load(),
         on_tokens=token_store.async_update,
     )
-    hub = RingCentralHub(hass, entry, client, token_store)
+    coordinator = RingCentralCoordinator(hass, entry, client, token_store)
     try:
-        await hub.async_setup()
+        await coordinator.async_setup()
     except InvalidCredentialsError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="authentication_error"
@@ -91,14 +101,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
             translation_key="server_error",
             translation_placeholders={"error": err.message},
         ) from err
-    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_MISSING_PERMISSIONS}_{entry.entry_id}")
+    async_delete_missing_permissions_issue(hass, entry)
 
-    entry.runtime_data = hub
+    entry.runtime_data = RingCentralRuntimeData(
+        client=client, token_store=token_store, coordinator=coordinator
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    hub.async_start()
+    coordinator.async_start()
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(FIRST_SYNC_TIMEOUT):
-            await hub.async_wait_first_sync()
+            await coordinator.async_wait_first_sync()
     return True
 
 
@@ -106,7 +118,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: RingCentralConfigEntry)
     """Delete the subscription, close the socket and stop everything the entry started."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.async_stop()
+        await entry.runtime_data.coordinator.async_stop()
     return unloaded
 
 
@@ -119,13 +131,5 @@ async def async_remove_entry(hass: HomeAssistant, entry: RingCentralConfigEntry)
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: RingCentralConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Allow removing a device only when its extension is no longer monitored (stale devices).
-
-    The account device always stays. While the entry is not loaded nothing is known to be monitored:
-    any extension device may go (the next setup recreates those that still are).
-    """
-    monitored = entry.runtime_data.extensions if entry.state is ConfigEntryState.LOADED else {}
-    return not any(
-        domain == DOMAIN and (key in monitored or key == entry.unique_id)
-        for domain, key in device.identifiers
-    )
+    """Allow removing a device only when its extension is no longer monitored (stale devices)."""
+    return async_device_removable(entry, device)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import voluptuous as vol
 from homeassistant.config_entries import (
@@ -57,12 +57,9 @@ from .const import (
     MONITOR_SELECTED,
     TRANSPORT_WEBHOOK,
 )
-from .hub import ENABLED, USER_TYPES, extension_name
+from .extensions import async_list_user_extensions, extension_name
 from .transports import TRANSPORTS, simulator_host
 from .webhook import webhook_possible
-
-if TYPE_CHECKING:
-    from . import RingCentralConfigEntry
 
 # App permissions the integration needs; named in the missing_permissions error.
 REQUIRED_PERMISSIONS = ("ReadAccounts", "ReadPresence", "CallControl", "WebSocketsSubscriptions")
@@ -149,7 +146,7 @@ async def _async_validate(hass: HomeAssistant, data: Mapping[str, Any]) -> _Iden
     return _Identity(
         account_id=account.id,
         extension_id=extension.id,
-        title=extension.name or f"Extension {extension.extension_number or extension.id}",
+        title=extension_name(extension),
     )
 
 
@@ -306,7 +303,7 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
 
     async def async_step_extensions(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick extensions from the account's user extensions (read through the running hub)."""
+        """Pick extensions from the account's user extensions (read with the running entry's client)."""
         errors: dict[str, str] = {}
         if user_input is not None:
             if user_input[CONF_EXTENSIONS]:
@@ -314,11 +311,14 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
                     data={**self._choice, CONF_EXTENSIONS: user_input[CONF_EXTENSIONS]}
                 )
             errors[CONF_EXTENSIONS] = "no_extensions"
-        entry: RingCentralConfigEntry = self.config_entry
+        entry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
+        # The running entry's client: its session is logged in already (a new one would use up one of
+        # the few sessions RingCentral allows per user and app).
+        client: RingCentralClient = entry.runtime_data.client
         try:
-            extensions = await entry.runtime_data.client.list_extensions(types=USER_TYPES, statuses=ENABLED)
+            extensions = await async_list_user_extensions(client)
         except RingCentralError as err:
             LOGGER.debug("Cannot list extensions: %s", err.message)
             return self.async_abort(reason="cannot_connect")

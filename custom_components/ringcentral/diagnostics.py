@@ -1,4 +1,5 @@
-"""Diagnostics: the hub's view of connection, subscription and call state, with personal data redacted."""
+"""Diagnostics: the coordinator's view of connection, subscription and call state, with personal data
+redacted."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from . import RingCentralConfigEntry
 from .const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
@@ -16,6 +16,7 @@ from .const import (
     CONF_WEBHOOK_ID,
     CONF_WEBHOOK_TOKEN,
 )
+from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 
 # Secrets, tokens (the webhook's id and address are secrets too), phone numbers and names.
 TO_REDACT = {
@@ -42,13 +43,45 @@ TO_REDACT = {
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: RingCentralConfigEntry
 ) -> dict[str, Any]:
-    """Entry data and options, the client's secret-free state, and the hub's state."""
-    hub = entry.runtime_data
+    """Entry data and options, the client's secret-free state, and the coordinator's state."""
+    runtime = entry.runtime_data
     return async_redact_data(
         {
             "entry": {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
-            "client": hub.client.diagnostics(),
-            "hub": hub.diagnostics(),
+            "client": runtime.client.diagnostics(),
+            # Still called "hub" (the coordinator's former name): reports keep their shape.
+            "hub": _coordinator_diagnostics(runtime.coordinator),
         },
         TO_REDACT,
     )
+
+
+def _coordinator_diagnostics(coordinator: RingCentralCoordinator) -> dict[str, Any]:
+    """Everything useful to debug, unredacted (the caller redacts)."""
+    account = coordinator.account
+    subscription = coordinator.subscription
+    return {
+        "monitor": coordinator.monitor,
+        "transport": coordinator.transport_name,
+        "connected": coordinator.connected,
+        "fresh": coordinator.fresh,
+        "account": None if account is None else {"id": account.id, "name": account.name},
+        "extensions": {
+            ext_id: {"name": info.name, "extension_number": info.extension_number, "type": info.type}
+            for ext_id, info in coordinator.extensions.items()
+        },
+        "transport_state": coordinator.transport_diagnostics(),
+        "subscription": None
+        if subscription is None
+        else {
+            "id": subscription.id,
+            "status": subscription.status,
+            "transport_type": subscription.transport_type,
+            "event_filters": list(subscription.event_filters),
+            "disabled_filters": [
+                {"filter": f.filter, "reason": f.reason, "message": f.message}
+                for f in subscription.disabled_filters
+            ],
+        },
+        "state": {ext_id: coordinator.view(ext_id).as_dict() for ext_id in coordinator.extensions},
+    }

@@ -1,20 +1,24 @@
-"""Call event entity: ringing, dialing, answered, on_hold, resumed, parked, voicemail, missed, ended."""
+"""Call event entity per monitored extension: ringing, dialing, answered, on_hold, resumed, parked,
+voicemail, missed, ended (declared as descriptions)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import RingCentralConfigEntry
 from .const import EVENT_TYPES
+from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 from .entity import RingCentralExtensionEntity, async_add_extension_entities
-from .hub import RingCentralHub
 from .views import ExtensionUpdate, ExtensionView
 
 PARALLEL_UPDATES = 0
 
-CALL = EventEntityDescription(key="call", translation_key="call", event_types=list(EVENT_TYPES))
+EVENTS: tuple[EventEntityDescription, ...] = (
+    EventEntityDescription(key="call", translation_key="call", event_types=list(EVENT_TYPES)),
+)
 
 
 async def async_setup_entry(
@@ -22,19 +26,20 @@ async def async_setup_entry(
     entry: RingCentralConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a call event entity for every monitored extension, now and as extensions appear."""
-    async_add_extension_entities(entry, async_add_entities, CallEventEntity)
+    """Add the event entities of every monitored extension, now and as extensions appear."""
+
+    def _events(coordinator: RingCentralCoordinator, extension_id: str) -> Iterable[RingCentralEventEntity]:
+        return (RingCentralEventEntity(coordinator, extension_id, description) for description in EVENTS)
+
+    async_add_extension_entities(entry, async_add_entities, _events)
 
 
-class CallEventEntity(RingCentralExtensionEntity, EventEntity):
-    """Fires once per call event of the extension, in the order the hub derived them."""
+class RingCentralEventEntity(RingCentralExtensionEntity, EventEntity):
+    """Fires once per call event of the extension, in the order the coordinator derived them."""
 
     # Who called whom changes with every call and is personal data: keep it out of history (the
     # event type, session ids, direction, reason and duration are recorded).
     _unrecorded_attributes = frozenset({"from", "from_name", "to", "to_name"})
-
-    def __init__(self, hub: RingCentralHub, extension_id: str) -> None:
-        super().__init__(hub, extension_id, CALL)
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:

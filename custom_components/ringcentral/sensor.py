@@ -1,25 +1,46 @@
-"""Call-status sensor: one per monitored extension, mirroring RingCentral's telephonyStatus."""
+"""Sensors of each monitored extension, declared as descriptions over its `ExtensionView`.
+
+The call-status sensor mirrors RingCentral's telephonyStatus (no_call / ringing / call_connected /
+on_hold / parked_call), with the active calls and presence as attributes.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 
-from . import RingCentralConfigEntry
 from .const import CALL_STATUSES
+from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 from .entity import RingCentralExtensionEntity, async_add_extension_entities
-from .hub import RingCentralHub
 from .views import ExtensionView
 
 # Push only: entities never poll or call RingCentral.
 PARALLEL_UPDATES = 0
 
-CALL_STATUS = SensorEntityDescription(
-    key="call_status",
-    translation_key="call_status",
-    device_class=SensorDeviceClass.ENUM,
-    options=list(CALL_STATUSES),
+
+@dataclass(frozen=True, kw_only=True)
+class RingCentralSensorEntityDescription(SensorEntityDescription):
+    """A sensor of an extension: its state (and attributes) from the extension's view."""
+
+    value_fn: Callable[[ExtensionView], StateType]
+    attrs_fn: Callable[[ExtensionView], dict[str, Any]] | None = None
+
+
+SENSORS: tuple[RingCentralSensorEntityDescription, ...] = (
+    RingCentralSensorEntityDescription(
+        key="call_status",
+        translation_key="call_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(CALL_STATUSES),
+        value_fn=lambda view: view.call_status,
+        attrs_fn=ExtensionView.attributes,
+    ),
 )
 
 
@@ -28,21 +49,34 @@ async def async_setup_entry(
     entry: RingCentralConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a call-status sensor for every monitored extension, now and as extensions appear."""
-    async_add_extension_entities(entry, async_add_entities, CallStatusSensor)
+    """Add the sensors of every monitored extension, now and as extensions appear."""
+
+    def _sensors(coordinator: RingCentralCoordinator, extension_id: str) -> Iterable[RingCentralSensor]:
+        return (RingCentralSensor(coordinator, extension_id, description) for description in SENSORS)
+
+    async_add_extension_entities(entry, async_add_entities, _sensors)
 
 
-class CallStatusSensor(RingCentralExtensionEntity, SensorEntity):
-    """no_call / ringing / call_connected / on_hold / parked_call, with the active calls as attributes."""
+class RingCentralSensor(RingCentralExtensionEntity, SensorEntity):
+    """A sensor of one extension, as its description says."""
 
+    entity_description: RingCentralSensorEntityDescription
     # Caller numbers and names change with every call and are personal data: keep them out of history.
     _unrecorded_attributes = frozenset({"active_calls"})
 
-    def __init__(self, hub: RingCentralHub, extension_id: str) -> None:
-        super().__init__(hub, extension_id, CALL_STATUS)
+    def __init__(
+        self,
+        coordinator: RingCentralCoordinator,
+        extension_id: str,
+        description: RingCentralSensorEntityDescription,
+    ) -> None:
+        super().__init__(coordinator, extension_id, description)
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:
-        self._attr_native_value = view.call_status
-        self._attr_extra_state_attributes = view.attributes()
-        return view
+        description = self.entity_description
+        value = self._attr_native_value = description.value_fn(view)
+        attributes = None if description.attrs_fn is None else description.attrs_fn(view)
+        if attributes is not None:
+            self._attr_extra_state_attributes = attributes
+        return value, attributes

@@ -25,8 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.core import HomeAssistant
 from yarl import URL
 
 from .aioringcentral.errors import TransportUnavailableError
@@ -38,17 +37,16 @@ from .aioringcentral.websocket import WebSocketTransport
 from .const import (
     CONF_SERVER,
     DEFAULT_TRANSPORT,
-    DOMAIN,
-    ISSUE_TRANSPORT_UNAVAILABLE,
     LOGGER,
     TRANSPORT_PUBNUB,
     TRANSPORT_WEBHOOK,
     TRANSPORT_WEBSOCKET,
 )
+from .issues import async_create_transport_issue, async_delete_transport_issue
 from .webhook import HomeAssistantWebhookTransport
 
 if TYPE_CHECKING:
-    from . import RingCentralConfigEntry
+    from .coordinator import RingCentralConfigEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,39 +172,10 @@ def create_transport(
     return factory(TransportContext(hass, entry, client, filters, listener))
 
 
-def transport_issue_id(entry_id: str, transport: str) -> str:
-    return f"{ISSUE_TRANSPORT_UNAVAILABLE.format(transport=transport)}_{entry_id}"
-
-
-@callback
-def async_create_transport_issue(
-    hass: HomeAssistant, entry: RingCentralConfigEntry, transport: str, err: TransportUnavailableError
-) -> None:
-    """A repair issue: `transport` is unavailable (RingCentral's reason and code), WebSocket is used."""
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        transport_issue_id(entry.entry_id, transport),
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=ISSUE_TRANSPORT_UNAVAILABLE.format(transport=transport),
-        translation_placeholders={
-            "title": entry.title,
-            "reason": err.message,
-            "error_code": err.error_code or (str(err.status) if err.status else "none"),
-        },
-    )
-
-
-@callback
-def async_delete_transport_issue(hass: HomeAssistant, entry: RingCentralConfigEntry, transport: str) -> None:
-    ir.async_delete_issue(hass, DOMAIN, transport_issue_id(entry.entry_id, transport))
-
-
 class FallbackTransport:
     """Runs the chosen transport; if it is refused (`TransportUnavailableError`), WebSocket instead.
 
-    It stands between the transport and the hub (the listener), so it knows when the chosen
+    It stands between the transport and the coordinator (the listener), so it knows when the chosen
     transport delivers: that clears a repair issue left from an earlier refusal.
     """
 
@@ -254,7 +223,7 @@ class FallbackTransport:
         self._stopping = True
         await self._active.stop()
 
-    # -- the chosen transport's listener: forward to the hub -------------------------------------
+    # -- the chosen transport's listener: forward to the coordinator -----------------------------
 
     def on_notification(self, raw: dict[str, Any]) -> None:
         self._ctx.listener.on_notification(raw)

@@ -32,7 +32,7 @@ from .aioringcentral.webhook import WebhookTransport
 from .const import CONF_CLOUDHOOK_URL, CONF_WEBHOOK_ID, CONF_WEBHOOK_TOKEN, DOMAIN, LOGGER
 
 if TYPE_CHECKING:
-    from . import RingCentralConfigEntry
+    from .coordinator import RingCentralConfigEntry
 
 WEBHOOK_NAME = "RingCentral notifications"
 NO_ADDRESS = (

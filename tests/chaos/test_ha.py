@@ -37,12 +37,8 @@ from custom_components.ringcentral.const import (
     MONITOR_ACCOUNT,
     MONITOR_SELECTED,
 )
-from custom_components.ringcentral.hub import (
-    RESYNC_RETRY_DELAY,
-    RESYNC_RETRY_MAX,
-    TIMER_RESYNC,
-    RingCentralHub,
-)
+from custom_components.ringcentral.coordinator import RingCentralCoordinator
+from custom_components.ringcentral.resync import RESYNC_RETRY_DELAY, RESYNC_RETRY_MAX
 from custom_components.ringcentral.transports import TransportTimings
 from rcsim import SimConfig, Simulator
 
@@ -83,30 +79,30 @@ class HomeAssistantObserver:
         self.events.append(ObservedEvent(str(data["type"]), key, self.log.count, self.epoch))
 
     @property
-    def hub(self) -> RingCentralHub | None:
+    def coordinator(self) -> RingCentralCoordinator | None:
         if self.entry.state is not ConfigEntryState.LOADED:
             return None
-        hub: RingCentralHub = self.entry.runtime_data
-        return hub
+        coordinator: RingCentralCoordinator = self.entry.runtime_data.coordinator
+        return coordinator
 
     @property
     def connected(self) -> bool:
-        hub = self.hub
-        return hub is not None and hub.connected
+        coordinator = self.coordinator
+        return coordinator is not None and coordinator.connected
 
     @property
     def settled(self) -> bool:
-        hub = self.hub
-        if hub is None or not hub.connected:
+        coordinator = self.coordinator
+        if coordinator is None or not coordinator.connected:
             return False
-        resync = getattr(hub, "_resync_task", None)
-        return (resync is None or resync.done()) and hub.engine.next_deadline() is None
+        resync = coordinator.resync.task
+        return (resync is None or resync.done()) and coordinator.engine.next_deadline() is None
 
     def caught_up(self) -> bool:
-        hub = self.hub
-        if hub is None or not hub.connected:
+        coordinator = self.coordinator
+        if coordinator is None or not coordinator.connected:
             return True
-        wsc = getattr(getattr(hub, "_transport", None), "_wsc", None)
+        wsc = getattr(coordinator.push.transport, "_wsc", None)
         if wsc is not None:
             return websocket_caught_up(self.sim, wsc)
         # PubNub / WebHook (or WebSocket inside the fallback wrapper): every event about a monitored
@@ -141,36 +137,37 @@ class HomeAssistantObserver:
     def instrument(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Tell the simulator log when continuity breaks and when a resync restores it.
 
-        Wraps the hub's transport callbacks and its resync (every hub, also those a reload creates):
-        a non-KEPT connection breaks continuity back to the newest event any hub had heard of, a
-        successful resync after it ends the break.
+        Wraps the coordinator's transport callbacks and what its resync reports (every coordinator,
+        also those a reload creates): a non-KEPT connection breaks continuity back to the newest event
+        any coordinator had heard of, a successful resync after it ends the break.
         """
         log = self.log
-        hub_class = RingCentralHub
-        on_notification = hub_class.on_notification
-        on_connected = hub_class.on_connected
-        resync = hub_class._async_resync
+        coordinator_class = RingCentralCoordinator
+        on_notification = coordinator_class.on_notification
+        on_connected = coordinator_class.on_connected
+        on_resynced = coordinator_class.async_resynced
 
-        def notification(hub: RingCentralHub, raw: dict[str, Any]) -> None:
+        def notification(coordinator: RingCentralCoordinator, raw: dict[str, Any]) -> None:
             body = raw.get("body")
             if isinstance(body, dict):
                 log.heard(body)
-            on_notification(hub, raw)
+            on_notification(coordinator, raw)
 
-        def connected(hub: RingCentralHub, continuity: Continuity) -> None:
+        def connected(coordinator: RingCentralCoordinator, continuity: Continuity) -> None:
             if continuity is not Continuity.KEPT:
                 log.break_starts()
                 log.forgive()
-            on_connected(hub, continuity)
+            on_connected(coordinator, continuity)
 
-        async def resynced(hub: RingCentralHub) -> None:
-            await resync(hub)
-            if hub.connected:
+        def resynced(coordinator: RingCentralCoordinator) -> None:
+            # A resync read and applied everything: what it reports, before entities hear of it.
+            if coordinator.connected:
                 log.break_ends()
+            on_resynced(coordinator)
 
-        monkeypatch.setattr(hub_class, "on_notification", notification)
-        monkeypatch.setattr(hub_class, "on_connected", connected)
-        monkeypatch.setattr(hub_class, "_async_resync", resynced)
+        monkeypatch.setattr(coordinator_class, "on_notification", notification)
+        monkeypatch.setattr(coordinator_class, "on_connected", connected)
+        monkeypatch.setattr(coordinator_class, "async_resynced", resynced)
 
     async def nudge(self) -> None:
         """Run HA's timers that the run is waiting for: the engine's settle deadlines, resync and
@@ -180,22 +177,22 @@ class HomeAssistantObserver:
         seconds, below the settle window) must reach the engine within the window, as it would on
         one clock; a jump of HA's clock past the window would give up on it first.
         """
-        hub = self.hub
+        coordinator = self.coordinator
         if notifications_in_flight(self.sim):
             pass  # delivered in a few real milliseconds
-        elif hub is not None and hub.engine.next_deadline() is not None:
+        elif coordinator is not None and coordinator.engine.next_deadline() is not None:
             async_fire_time_changed(self.hass, dt_util.utcnow() + SETTLE_JUMP)
-        elif hub is not None and hub.connected and TIMER_RESYNC in hub._timers:
+        elif coordinator is not None and coordinator.connected and coordinator.resync.retry_pending:
             # A failed resync is retried after a backoff of a minute or more of HA's real time.
-            async_fire_time_changed(self.hass, dt_util.utcnow() + resync_retry_delay(hub))
+            async_fire_time_changed(self.hass, dt_util.utcnow() + resync_retry_delay(coordinator))
         elif self.entry.state is ConfigEntryState.SETUP_RETRY:
             async_fire_time_changed(self.hass, dt_util.utcnow() + SETUP_RETRY_JUMP)
         await self.hass.async_block_till_done()
 
 
-def resync_retry_delay(hub: RingCentralHub) -> timedelta:
-    """Just past the backoff the hub chose for its pending resync retry."""
-    failures = max(hub._resync_failures - 1, 0)
+def resync_retry_delay(coordinator: RingCentralCoordinator) -> timedelta:
+    """Just past the backoff the coordinator chose for its pending resync retry."""
+    failures = max(coordinator.resync.failures - 1, 0)
     return timedelta(seconds=min(RESYNC_RETRY_DELAY * 2**failures, RESYNC_RETRY_MAX) + 1)
 
 

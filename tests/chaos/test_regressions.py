@@ -150,7 +150,7 @@ async def test_failed_resync_is_retried_without_a_reconnect(
     the resync that should repair it hits a burst of 503s. Once RingCentral answers again, the
     sensor must show no_call without waiting for the next reconnect."""
     entry, me = await setup_own_entry(hass, sim, monkeypatch)
-    hub = entry.runtime_data
+    hub = entry.runtime_data.coordinator
     sensor = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{me}_call_status")
     assert sensor is not None
 
@@ -200,13 +200,13 @@ async def _ringing_call_in_the_flicker(
         state = hass.states.get(sensor)
         return None if state is None else state.state
 
-    await wait_until(lambda: entry.runtime_data.connected, 10, "connected")
+    await wait_until(lambda: entry.runtime_data.coordinator.connected, 10, "connected")
     tsid = sim.state.calls.start("inbound_flicker", me, step=True)
     sim.state.calls.step(tsid)  # ringing
     await wait_until(lambda: status() == "ringing", 10, "ringing")
-    heard = delivered(entry.runtime_data)
+    heard = delivered(entry.runtime_data.coordinator)
     sim.state.calls.step(tsid)  # presence flickers to NoCall (intermediate)
-    await wait_until(lambda: delivered(entry.runtime_data) > heard, 10, "flicker delivered")
+    await wait_until(lambda: delivered(entry.runtime_data.coordinator) > heard, 10, "flicker delivered")
     return entry, tsid, types, status
 
 
@@ -216,7 +216,7 @@ async def test_resync_during_the_flicker_keeps_the_ringing_call(
     """The flicker (Ringing -> NoCall intermediate -> Ringing) overlaps a resync after a failed
     recovery. The call is alive (its telephony party is Proceeding), so the resync must not end it."""
     entry, tsid, types, status = await _ringing_call_in_the_flicker(hass, sim, monkeypatch)
-    hub = entry.runtime_data
+    hub = entry.runtime_data.coordinator
 
     def presence_reads() -> int:
         return sum(1 for e in sim.state.log if e["kind"] == "request" and "/presence" in str(e.get("path")))
@@ -225,7 +225,7 @@ async def test_resync_during_the_flicker_keeps_the_ringing_call(
     sim.state.faults.fail_recoveries = 1
     sim.state.ws.drop_all()
     await wait_until(
-        lambda: presence_reads() > reads and hub.connected and hub._resync_task.done(), 10, "resynced"
+        lambda: presence_reads() > reads and hub.connected and hub.resync.task.done(), 10, "resynced"
     )
     try:
         assert types == ["ringing"], f"the resync ended a live call: {types}"
@@ -243,7 +243,7 @@ async def test_restart_during_the_flicker_does_not_announce_the_call_again(
     entry, tsid, types, status = await _ringing_call_in_the_flicker(hass, sim, monkeypatch)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    await wait_until(lambda: entry.runtime_data.connected, 10, "reconnected")
+    await wait_until(lambda: entry.runtime_data.coordinator.connected, 10, "reconnected")
     sim.state.calls.step(tsid)  # ringing again
     try:
         await wait_until(lambda: status() == "ringing", 10, "ringing again")
@@ -472,7 +472,7 @@ async def test_hub_resyncs_when_a_presence_gap_reveals_lost_notifications(
     nothing says LOST. The next presence events reveal the gap: the hub must re-read the state from
     REST, and the sensor must show the call ended (once), not connected for good."""
     entry, me = await setup_own_entry(hass, sim, monkeypatch)
-    hub = entry.runtime_data
+    hub = entry.runtime_data.coordinator
     sensor = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{me}_call_status")
     assert sensor is not None
     types: list[str] = []
@@ -558,8 +558,8 @@ async def test_restart_in_the_flicker_with_unreadable_sessions_does_not_announce
     )
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    hub = entry.runtime_data
-    await wait_until(lambda: hub.connected and hub._resync_task.done(), 10, "reconnected and resynced")
+    hub = entry.runtime_data.coordinator
+    await wait_until(lambda: hub.connected and hub.resync.task.done(), 10, "reconnected and resynced")
     sim.state.faults.clear()
     sim.state.calls.step(tsid)  # ringing again
     try:
@@ -614,7 +614,7 @@ async def test_restart_while_a_call_end_settles_still_fires_it(
     entry, me = await setup_own_entry(hass, sim, monkeypatch)
     types: list[str] = []
     hass.bus.async_listen(EVENT_RINGCENTRAL, callback(lambda event: types.append(event.data["type"])))
-    hub = entry.runtime_data
+    hub = entry.runtime_data.coordinator
     await wait_until(lambda: hub.connected, 10, "connected")
     tsid = sim.state.calls.start("inbound_answered", me, step=True)
     sim.state.calls.step(tsid)  # ringing
@@ -629,7 +629,7 @@ async def test_restart_while_a_call_end_settles_still_fires_it(
     try:
         assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
-        await wait_until(lambda: entry.runtime_data.connected, 10, "reconnected")
+        await wait_until(lambda: entry.runtime_data.coordinator.connected, 10, "reconnected")
         assert types == ["ringing", "answered", "ended"], f"the restart swallowed the call's end: {types}"
     finally:
         assert await hass.config_entries.async_unload(entry.entry_id)

@@ -152,7 +152,7 @@ async def test_scenario_account_wide(hass: HomeAssistant, sim: Simulator, scenar
     """Monitoring the whole account: every extension involved shows its own side of the call."""
     entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     ids = users(sim)
     recorder = Recorder(hass, ids)
     needs_other, expectations = SCENARIOS[scenario]
@@ -189,7 +189,7 @@ async def test_scenario_own_extension(hass: HomeAssistant, sim: Simulator, scena
     """The default: the user's own extension over extension-level filters (with SIP data)."""
     entry = make_entry(sim, monitor=MONITOR_OWN)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     recorder = Recorder(hass, [me])
     expect = SCENARIOS[scenario][1][0]
@@ -210,7 +210,7 @@ async def test_call_attributes_step_by_step(hass: HomeAssistant, sim: Simulator)
     """The sensor's attributes describe the active call; the event entity carries the call's details."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     me_ext = sim.state.account.extensions[me]
     sensor = entity_id(hass, "sensor", f"{me}_call_status")

@@ -257,7 +257,9 @@ async def test_options_account_reloads(hass: HomeAssistant, sim: Simulator) -> N
     await hass.async_block_till_done()
     assert entry.options == {CONF_MONITOR: MONITOR_ACCOUNT, CONF_TRANSPORT: TRANSPORT_WEBSOCKET}
     assert entry.state is ConfigEntryState.LOADED
-    assert set(entry.runtime_data.extensions) == set(extension_ids(sim))  # reloaded with the new options
+    assert set(entry.runtime_data.coordinator.extensions) == set(
+        extension_ids(sim)
+    )  # reloaded with the new options
     assert sim_logins(sim) == logins  # the reload resumed the session
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -278,7 +280,7 @@ async def test_options_selected_extensions(hass: HomeAssistant, sim: Simulator) 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options[CONF_EXTENSIONS] == chosen
-    assert sorted(entry.runtime_data.extensions) == sorted(chosen)
+    assert sorted(entry.runtime_data.coordinator.extensions) == sorted(chosen)
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

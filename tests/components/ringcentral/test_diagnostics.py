@@ -36,7 +36,7 @@ async def test_diagnostics(
 ) -> None:
     entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     tsid = sim.state.calls.start("inbound_answered", me, step=True)
     sim.state.calls.step(tsid)

@@ -90,7 +90,7 @@ async def test_entities(
 ) -> None:
     entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
 
     entities = sorted(
         er.async_entries_for_config_entry(entity_registry, entry.entry_id), key=lambda e: e.entity_id

@@ -28,7 +28,7 @@ async def test_presence_alone_drives_state(hass: HomeAssistant, sim: Simulator) 
     sim.state.app.permissions.discard("CallControl")
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     recorder = Recorder(hass, [me])
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"filters_refused_{entry.entry_id}") is not None
@@ -62,7 +62,7 @@ async def test_malformed_notification_is_ignored(
     """A notification of the wrong shape is logged and skipped; the next good one still applies."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
 
@@ -88,11 +88,11 @@ async def test_lost_subscription_permission_repairs_itself(hass: HomeAssistant, 
     placeholders = registry.async_get_issue(DOMAIN, issue_id).translation_placeholders  # type: ignore[union-attr]
     assert placeholders is not None
     assert "WebSocketsSubscriptions" in placeholders["permissions"]
-    assert not entry.runtime_data.connected
+    assert not entry.runtime_data.coordinator.connected
 
     sim.state.app.permissions.add("WebSocketsSubscriptions")
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=301))
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     assert registry.async_get_issue(DOMAIN, issue_id) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -136,7 +136,7 @@ async def test_unknown_transport_falls_back_to_websocket(
 ) -> None:
     entry = make_entry(sim, transport="carrier_pigeon")
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     assert "Unknown transport 'carrier_pigeon'" in caplog.text
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -164,14 +164,14 @@ async def test_periodic_refresh_without_changes(hass: HomeAssistant, sim: Simula
     """The hourly re-listing of the account's extensions changes nothing when nothing changed."""
     entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
     await setup_entry(hass, entry)
-    before = dict(entry.runtime_data.extensions)
+    before = dict(entry.runtime_data.coordinator.extensions)
     requests = sum(1 for e in sim.state.log if e.get("path", "").endswith("/extension"))
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=1, seconds=1))
     await wait_for(
         hass, lambda: sum(1 for e in sim.state.log if e.get("path", "").endswith("/extension")) > requests
     )
     await hass.async_block_till_done()
-    assert entry.runtime_data.extensions == before
+    assert entry.runtime_data.coordinator.extensions == before
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -191,7 +191,7 @@ async def test_lost_notification_settles_the_call(hass: HomeAssistant, sim: Simu
     passes (the hub wakes the engine at its deadline)."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     recorder = Recorder(hass, [me])
     tsid = sim.state.calls.start("inbound_answered", me, step=True)
@@ -226,10 +226,10 @@ async def test_refresh_failure_keeps_extensions(hass: HomeAssistant, sim: Simula
     """If the hourly extension list cannot be read, the monitored extensions stay as they were."""
     entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
     await setup_entry(hass, entry)
-    before = dict(entry.runtime_data.extensions)
+    before = dict(entry.runtime_data.coordinator.extensions)
     sim.state.faults.http.append(HttpFault(path=re.compile(r"/extension$"), status=400))
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=1, seconds=1))
     await wait_for(hass, lambda: not sim.state.faults.http[0].remaining)
     await hass.async_block_till_done()
-    assert entry.runtime_data.extensions == before
+    assert entry.runtime_data.coordinator.extensions == before
     assert await hass.config_entries.async_unload(entry.entry_id)

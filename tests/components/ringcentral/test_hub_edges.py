@@ -12,8 +12,10 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.ringcentral import hub
+from custom_components.ringcentral import resync
 from custom_components.ringcentral.const import DOMAIN, EVENT_RINGCENTRAL
+from custom_components.ringcentral.coordinator import RingCentralCoordinator
+from custom_components.ringcentral.token_store import TokenStore
 from custom_components.ringcentral.views import call_status
 from rcsim import Simulator
 from rcsim.faults import HttpFault
@@ -43,10 +45,10 @@ async def test_failed_resync_is_retried(
 ) -> None:
     """A call that ended while notifications were lost, and a resync that failed: the resync is
     tried again (without waiting for another reconnect) and the call ends in HA."""
-    monkeypatch.setattr(hub, "RESYNC_RETRY_DELAY", 0.05)  # real seconds; production waits a minute
+    monkeypatch.setattr(resync, "RESYNC_RETRY_DELAY", 0.05)  # real seconds; production waits a minute
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
     tsid = await _connected_call(hass, sim, me)
@@ -59,7 +61,7 @@ async def test_failed_resync_is_retried(
     await wait_for(hass, lambda: "Could not re-read call state" in caplog.text)
     assert [fault.remaining for fault in faults] == [0, 0]
     assert hass.states.get(sensor).state == "call_connected"  # nothing newer is known yet
-    assert entry.runtime_data.is_available(me)
+    assert entry.runtime_data.coordinator.is_available(me)
 
     await wait_for(hass, lambda: hass.states.get(sensor).state == "no_call")  # retried, not reconnected
     assert hass.states.get(sensor).attributes["active_calls"] == []
@@ -70,7 +72,7 @@ async def test_unreadable_session_leaves_presence_in_charge(hass: HomeAssistant,
     """A resync that cannot read an active call's telephony session still applies presence."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
     tsid = await _connected_call(hass, sim, me)
@@ -78,7 +80,7 @@ async def test_unreadable_session_leaves_presence_in_charge(hass: HomeAssistant,
     fault = _fault(sim, r"/telephony/sessions/")
     sim.state.faults.fail_recoveries = 1
     sim.state.ws.drop_all()
-    await wait_for(hass, lambda: fault.remaining == 0 and entry.runtime_data.connected)
+    await wait_for(hass, lambda: fault.remaining == 0 and entry.runtime_data.coordinator.connected)
     await hass.async_block_till_done()
     state = hass.states.get(sensor)
     assert state.state == "call_connected"
@@ -131,12 +133,14 @@ def test_call_status_vocabulary(value: str | None, expected: str | None) -> None
 def test_caller_details_are_not_recorded() -> None:
     """Who called whom (phone numbers, names) is personal data: excluded from history on both the
     sensor (`active_calls`) and the event entity; the event type and ids stay recorded."""
-    from custom_components.ringcentral.event import CallEventEntity
-    from custom_components.ringcentral.sensor import CallStatusSensor
+    from custom_components.ringcentral.event import RingCentralEventEntity
+    from custom_components.ringcentral.sensor import RingCentralSensor
 
-    assert CallStatusSensor._unrecorded_attributes == {"active_calls"}
-    assert {"from", "from_name", "to", "to_name"} <= CallEventEntity._unrecorded_attributes
-    assert not {"event_type", "telephony_session_id", "duration"} & CallEventEntity._unrecorded_attributes
+    assert RingCentralSensor._unrecorded_attributes == {"active_calls"}
+    assert {"from", "from_name", "to", "to_name"} <= RingCentralEventEntity._unrecorded_attributes
+    assert (
+        not {"event_type", "telephony_session_id", "duration"} & RingCentralEventEntity._unrecorded_attributes
+    )
 
 
 def _session_reads(sim: Simulator, tsid: str) -> int:
@@ -155,7 +159,7 @@ async def test_a_call_hidden_by_the_flicker_survives_a_restart(
     new baseline (shown as ringing, and not announced again when presence shows it)."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
     types: list[str] = []
@@ -170,7 +174,9 @@ async def test_a_call_hidden_by_the_flicker_survives_a_restart(
     reads = _session_reads(sim, tsid)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    await wait_for(hass, lambda: entry.runtime_data.connected and _session_reads(sim, tsid) > reads)
+    await wait_for(
+        hass, lambda: entry.runtime_data.coordinator.connected and _session_reads(sim, tsid) > reads
+    )
     await wait_for(hass, lambda: hass.states.get(sensor).state == "ringing")
 
     sim.state.calls.step(tsid)  # presence shows it ringing again
@@ -189,7 +195,7 @@ async def test_unreadable_stored_sessions_are_ignored(
         "key": f"{DOMAIN}.e1",
         "data": {"credentials_id": "c", "tokens": None, "sessions": ["s-1", 5, "", None]},
     }
-    store = hub.TokenStore(hass, "e1", "c")
+    store = TokenStore(hass, "e1", "c")
     assert await store.async_load() is None
     assert store.sessions == {"s-1"}
 
@@ -205,13 +211,13 @@ async def test_unreadable_stored_calls_are_ignored(hass: HomeAssistant, hass_sto
             "calls": [["1", "s-1", "p-1"], ["1", "s-2"], ["1", 5, "p-3"], "1/s-4/p-4", None],
         },
     }
-    store = hub.TokenStore(hass, "e1", "c")
+    store = TokenStore(hass, "e1", "c")
     assert await store.async_load() is None
     assert store.calls == [("1", "s-1", "p-1")]
 
 
-def _resync_done(hub_: hub.RingCentralHub) -> bool:
-    return hub_._resync_task is not None and hub_._resync_task.done()
+def _resync_done(coordinator: RingCentralCoordinator) -> bool:
+    return coordinator.resync.task is not None and coordinator.resync.task.done()
 
 
 def _presence_reads(sim: Simulator) -> int:
@@ -223,15 +229,15 @@ async def test_a_loss_during_a_resync_runs_another_after_it(hass: HomeAssistant,
     not cancelled (losses in a row would starve it) and another one follows it."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    hub_ = entry.runtime_data
-    await wait_for(hass, lambda: hub_.connected and _resync_done(hub_))
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.connected and _resync_done(coordinator))
     reads = _presence_reads(sim)
 
-    hub_._async_schedule_resync()
-    running = hub_._resync_task
-    hub_._async_resync_after_loss()  # the loss arrives while the resync is under way
-    assert hub_._resync_task is running  # not replaced
-    await wait_for(hass, lambda: _presence_reads(sim) == reads + 2 and hub_._resync_task.done())
+    coordinator.resync.async_schedule()
+    running = coordinator.resync.task
+    coordinator.resync.async_after_loss()  # the loss arrives while the resync is under way
+    assert coordinator.resync.task is running  # not replaced
+    await wait_for(hass, lambda: _presence_reads(sim) == reads + 2 and coordinator.resync.task.done())
     assert not running.cancelled()
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -240,21 +246,23 @@ async def test_a_loss_keeps_the_backoff_of_a_failed_resync(
     hass: HomeAssistant, sim: Simulator, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After a failed resync the retry waits its backoff: a loss does not hammer RingCentral sooner."""
-    monkeypatch.setattr(hub, "RESYNC_RETRY_DELAY", 0.2)  # real seconds; production waits a minute
+    monkeypatch.setattr(resync, "RESYNC_RETRY_DELAY", 0.2)  # real seconds; production waits a minute
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    hub_ = entry.runtime_data
-    await wait_for(hass, lambda: hub_.connected and _resync_done(hub_))
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.connected and _resync_done(coordinator))
 
     _fault(sim, r"/presence")
-    hub_._async_schedule_resync()
+    coordinator.resync.async_schedule()
     await wait_for(hass, lambda: "Could not re-read call state" in caplog.text)
     reads = _presence_reads(sim)
-    done = hub_._resync_task
-    hub_._async_resync_after_loss()
-    assert hub_._resync_task is done  # no new resync before the retry is due
-    await wait_for(hass, lambda: _presence_reads(sim) > reads and hub_._resync_task is not done)
-    await wait_for(hass, lambda: hub_._resync_task.done() and hub_.is_available(entry.data["extension_id"]))
+    done = coordinator.resync.task
+    coordinator.resync.async_after_loss()
+    assert coordinator.resync.task is done  # no new resync before the retry is due
+    await wait_for(hass, lambda: _presence_reads(sim) > reads and coordinator.resync.task is not done)
+    await wait_for(
+        hass, lambda: coordinator.resync.task.done() and coordinator.is_available(entry.data["extension_id"])
+    )
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -263,11 +271,11 @@ async def test_a_resync_that_cannot_read_a_hidden_calls_session_keeps_it_and_ret
 ) -> None:
     """Presence hides a ringing call (the flicker) when a resync runs, and its session read fails:
     the call is not ended (no false `missed`), and the resync is tried again until it reads it."""
-    monkeypatch.setattr(hub, "RESYNC_RETRY_DELAY", 0.05)  # real seconds; production waits a minute
+    monkeypatch.setattr(resync, "RESYNC_RETRY_DELAY", 0.05)  # real seconds; production waits a minute
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    hub_ = entry.runtime_data
-    await wait_for(hass, lambda: hub_.connected and _resync_done(hub_))
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.connected and _resync_done(coordinator))
     me = entry.data["extension_id"]
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
     types: list[str] = []
@@ -279,11 +287,11 @@ async def test_a_resync_that_cannot_read_a_hidden_calls_session_keeps_it_and_ret
     fault = _fault(sim, r"/telephony/sessions/")  # a 400: not retried by the client
     reads = _session_reads(sim, tsid)
 
-    hub_._async_schedule_resync()
+    coordinator.resync.async_schedule()
     await wait_for(hass, lambda: "could not read 1 telephony session" in caplog.text)
     assert hass.states.get(sensor).state == "ringing"
     await wait_for(hass, lambda: fault.remaining == 0 and _session_reads(sim, tsid) > reads)
-    await wait_for(hass, lambda: _resync_done(hub_) and hub.TIMER_RESYNC not in hub_._timers)
+    await wait_for(hass, lambda: _resync_done(coordinator) and not coordinator.resync.retry_pending)
     assert hass.states.get(sensor).state == "ringing"
     sim.state.calls.step(tsid)  # presence shows it ringing again
     sim.state.calls.step(tsid)  # answered

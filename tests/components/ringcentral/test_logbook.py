@@ -49,7 +49,7 @@ async def test_described_with_device_name(hass: HomeAssistant, sim: Simulator) -
     """A real call's bus event is described with its extension device's name."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     fired: list[Event] = []
     hass.bus.async_listen(EVENT_RINGCENTRAL, fired.append)
     me = entry.data["extension_id"]

@@ -35,7 +35,7 @@ async def _connected_entry(hass: HomeAssistant, sim: Simulator) -> str:
     """Set up an entry for the admin's own extension, connected; the extension's id."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     return str(entry.data["extension_id"])
 
 

@@ -37,7 +37,7 @@ async def test_restart_mid_call_restores_state(hass: HomeAssistant, sim: Simulat
     call's end after the restart fires `ended` exactly once (nothing is replayed)."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     tsid = await _answered_call(hass, sim, me)
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
@@ -53,7 +53,7 @@ async def test_restart_mid_call_restores_state(hass: HomeAssistant, sim: Simulat
     assert hass.states.get(sensor).attributes["active_calls"][0]["telephony_session_id"] == tsid
     assert hass.states.get(on_call).state == STATE_ON
     assert sim_logins(sim) == logins  # persisted tokens, no new JWT login
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     assert recorder[me].bus_events == []  # the restored call fires nothing
 
     sim.state.calls.step(tsid)  # hang up
@@ -71,7 +71,7 @@ async def test_recovered_connection_replays_once(hass: HomeAssistant, sim: Simul
     sim.config.ws_recovery_timeout = 180 * 3600
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     recorder = Recorder(hass, [me])
     tsid = await _answered_call(hass, sim, me)
@@ -80,9 +80,9 @@ async def test_recovered_connection_replays_once(hass: HomeAssistant, sim: Simul
     sim.state.ws.drop_all()
     sim.state.calls.step(tsid)  # hang up while the socket is down: buffered for recovery
     await wait_for(hass, lambda: hass.states.get(sensor).state == "no_call")
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     assert recorder[me].bus_types == ["ringing", "answered", "ended"]
-    assert entry.runtime_data.transport_diagnostics()["stats"]["recoveries_ok"] == 1
+    assert entry.runtime_data.coordinator.transport_diagnostics()["stats"]["recoveries_ok"] == 1
     recorder.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -92,7 +92,7 @@ async def test_failed_recovery_resyncs(hass: HomeAssistant, sim: Simulator) -> N
     the call that ended meanwhile ends in HA too, exactly once."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     recorder = Recorder(hass, [me])
     tsid = await _answered_call(hass, sim, me)
@@ -126,7 +126,7 @@ async def test_long_outage_makes_entities_unavailable(
     notifications flow again it is resynced and available."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     tsid = await _answered_call(hass, sim, me)
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
@@ -166,7 +166,7 @@ async def test_outage_recovers_by_itself(hass: HomeAssistant, sim: Simulator) ->
     sim.config.rate_limits_enabled = False
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     me = entry.data["extension_id"]
     tsid = await _answered_call(hass, sim, me)
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
@@ -192,7 +192,7 @@ async def test_extensions_come_and_go(hass: HomeAssistant, sim: Simulator) -> No
     """Monitoring the whole account: a new extension appears without a restart, a deleted one goes."""
     entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     dev_reg = dr.async_get(hass)
     ent_reg = er.async_get(hass)
 

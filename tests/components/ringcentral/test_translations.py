@@ -33,7 +33,13 @@ STRINGS: dict[str, Any] = json.loads((PACKAGE / "translations" / "en.json").read
 ICONS: dict[str, Any] = json.loads((PACKAGE / "icons.json").read_text())
 MODULES = sorted(p for p in PACKAGE.glob("*.py"))
 
-EXCEPTIONS = {"ConfigEntryNotReady", "ConfigEntryAuthFailed", "ConfigEntryError", "HomeAssistantError"}
+EXCEPTIONS = {
+    "ConfigEntryNotReady",
+    "ConfigEntryAuthFailed",
+    "ConfigEntryError",
+    "HomeAssistantError",
+    "ServiceValidationError",
+}
 ENTITY_PLATFORMS = {"sensor", "binary_sensor", "event"}
 
 

@@ -106,7 +106,7 @@ async def sim_subscriptions(http: aiohttp.ClientSession, sim: Simulator) -> list
 async def start(hass: HomeAssistant, sim: Simulator, transport: str, **options: Any) -> MockConfigEntry:
     entry = make_entry(sim, **{CONF_MONITOR: MONITOR_ACCOUNT, CONF_TRANSPORT: transport, **options})
     await setup_entry(hass, entry)
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     return entry
 
 
@@ -117,7 +117,7 @@ def state_of(hass: HomeAssistant, entity: str) -> State:
 
 
 def transport_state(entry: MockConfigEntry) -> dict[str, Any]:
-    state: dict[str, Any] = entry.runtime_data.transport_diagnostics()
+    state: dict[str, Any] = entry.runtime_data.coordinator.transport_diagnostics()
     return state
 
 
@@ -196,7 +196,7 @@ async def test_switching_transports_reloads_and_deletes_the_old_subscription(
         assert result["type"] is FlowResultType.CREATE_ENTRY
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED
-        await wait_for(hass, lambda: entry.runtime_data.connected)
+        await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
         [current] = await sim_subscriptions(http, rc)
         assert current["id"] != previous["id"]
         assert current["deliveryMode"]["transportType"] == DELIVERY_TYPE[transport]
@@ -246,7 +246,7 @@ async def test_lost_subscription_is_recreated_and_state_resynced(
     rc.state.calls.step(tsid)  # hang up: not delivered by the dead subscription
     sensor = entity_id(hass, "sensor", f"{me}_call_status")
     await wait_for(hass, lambda: state_of(hass, sensor).state == "no_call")
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
 
     [second] = await sim_subscriptions(http, rc)
     assert second["id"] != first["id"]
@@ -352,7 +352,7 @@ async def test_webhook_id_and_token_survive_a_restart(
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
 
     [after] = await sim_subscriptions(http, rc)
     assert after["id"] != before["id"]
@@ -419,7 +419,7 @@ async def test_pubnub_refused_falls_back_to_websocket_with_a_repair_issue(
     rc.state.app.permissions.add("SubscriptionPubNub")
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    await wait_for(hass, lambda: entry.runtime_data.connected)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
 
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert transport_state(entry)["active"] == TRANSPORT_PUBNUB

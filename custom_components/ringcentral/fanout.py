@@ -1,0 +1,69 @@
+"""Fan-out: what the engine derived, handed to Home Assistant.
+
+Every call event goes on the bus as a `ringcentral_event` (in order, with the extension's device id), and
+each changed extension gets one dispatcher signal whose payload carries its call events and its view, so
+a call on one extension wakes only that extension's entities and the view is computed once, not once per
+entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+from .aioringcentral.engine import EngineUpdate
+from .const import EVENT_RINGCENTRAL, extension_signal
+from .devices import ExtensionDevices
+from .views import CallEventData, ExtensionUpdate, ExtensionView, call_event_data
+
+
+class Fanout:
+    """Sends one entry's engine updates to its entities and the bus."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        devices: ExtensionDevices,
+        view: Callable[[str], ExtensionView],
+    ) -> None:
+        self._hass = hass
+        self._entry_id = entry_id
+        self._devices = devices
+        self._view = view
+
+    @callback
+    def async_send(self, update: EngineUpdate) -> None:
+        """One signal per changed extension; every call event also goes on the bus, in order."""
+        events: dict[str, list[CallEventData]] = {}
+        for event in update.events:
+            if event.extension_id not in self._devices.extensions:
+                continue
+            data = call_event_data(event)
+            events.setdefault(event.extension_id, []).append(data)
+            self._hass.bus.async_fire(
+                EVENT_RINGCENTRAL,
+                {
+                    **data.attributes(),
+                    "type": data.type,
+                    "extension_id": data.extension_id,
+                    "device_id": self._devices.device_ids.get(data.extension_id),
+                },
+            )
+        for ext_id in set(update.changed) | set(events):
+            if ext_id in self._devices.extensions:
+                async_dispatcher_send(
+                    self._hass,
+                    extension_signal(self._entry_id, ext_id),
+                    ExtensionUpdate(tuple(events.get(ext_id, ())), self._view(ext_id)),
+                )
+
+    @callback
+    def async_send_all(self) -> None:
+        """Every extension's view, without events (its availability changed)."""
+        for ext_id in self._devices.extensions:
+            async_dispatcher_send(
+                self._hass, extension_signal(self._entry_id, ext_id), ExtensionUpdate((), self._view(ext_id))
+            )

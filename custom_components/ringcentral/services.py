@@ -1,0 +1,96 @@
+"""Service actions, registered once in `async_setup` (not per entry) so they exist, and fail clearly,
+even while no entry is loaded.
+
+No action is registered yet. Actions will target extension devices (or their entities);
+`async_resolve_extensions` turns such a target into the loaded entries and extension ids to act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+
+from .compat import device_config_entry_ids
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from .coordinator import RingCentralConfigEntry
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionTarget:
+    """One monitored extension an action acts on, and the loaded entry that monitors it."""
+
+    entry: RingCentralConfigEntry
+    extension_id: str
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions (none yet)."""
+
+
+@callback
+def async_resolve_extensions(hass: HomeAssistant, call: ServiceCall) -> list[ExtensionTarget]:
+    """The extensions a call targets, by device or entity id, each once.
+
+    Raises `ServiceValidationError` when there is no target, when a target is not a monitored
+    RingCentral extension (the account device, say), or when its entry is not loaded.
+    """
+    device_ids: list[str] = list(cv.ensure_list(call.data.get(ATTR_DEVICE_ID)))
+    entity_registry = er.async_get(hass)
+    for entity_id in cv.ensure_list(call.data.get(ATTR_ENTITY_ID)):
+        entity = entity_registry.async_get(entity_id)
+        if entity is None or entity.platform != DOMAIN or entity.device_id is None:
+            raise _invalid_target(entity_id)
+        device_ids.append(entity.device_id)
+    if not device_ids:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_target")
+    targets = {}
+    for device_id in device_ids:
+        target = _async_resolve_device(hass, device_id)
+        targets[(target.entry.entry_id, target.extension_id)] = target
+    return list(targets.values())
+
+
+@callback
+def _async_resolve_device(hass: HomeAssistant, device_id: str) -> ExtensionTarget:
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        raise _invalid_target(device_id)
+    entries: list[RingCentralConfigEntry] = [
+        entry
+        for entry_id in sorted(device_config_entry_ids(device))
+        if (entry := hass.config_entries.async_get_entry(entry_id)) is not None and entry.domain == DOMAIN
+    ]
+    if not entries:
+        raise _invalid_target(device_id)
+    loaded = [entry for entry in entries if entry.state is ConfigEntryState.LOADED]
+    if not loaded:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"title": entries[0].title},
+        )
+    for entry in loaded:
+        monitored = entry.runtime_data.coordinator.extensions
+        for domain, key in device.identifiers:
+            if domain == DOMAIN and key in monitored:
+                return ExtensionTarget(entry, key)
+    raise _invalid_target(device_id)
+
+
+def _invalid_target(target: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="invalid_target",
+        translation_placeholders={"target": target},
+    )
