@@ -23,6 +23,7 @@ from .aioringcentral.errors import (
     TemporarilyUnavailableError,
 )
 from .aioringcentral.rest import RingCentralClient
+from .claims import async_get_claims
 from .const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
@@ -108,6 +109,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.async_start()
+    # Entries that deferred to this one while it was setting up may now look again (claims.py).
+    async_get_claims(hass).async_settled(entry.entry_id)
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(FIRST_SYNC_TIMEOUT):
             await coordinator.async_wait_first_sync()

@@ -17,3 +17,17 @@ def device_config_entry_ids(device: dr.DeviceEntry) -> set[str]:
     if hasattr(device, "config_entry_id"):
         return {str(device.config_entry_id)}
     return set(device.config_entries)
+
+
+def async_remove_device_of_entry(registry: dr.DeviceRegistry, device: dr.DeviceEntry, entry_id: str) -> None:
+    """Take `device` away from the entry `entry_id`, leaving it to any other entry it belongs to.
+
+    Before 2026.8 one device could belong to several entries (two entries registering one extension
+    shared it): removing the device would take it from the others too, so only the entry is removed
+    from it. From 2026.8 a device belongs to one entry and removing it is the way (removing an entry
+    from a device is deprecated there).
+    """
+    if device_config_entry_ids(device) - {entry_id}:
+        registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+    else:
+        registry.async_remove_device(device.id)

@@ -37,6 +37,7 @@ from .aioringcentral.errors import (
     TemporarilyUnavailableError,
 )
 from .aioringcentral.rest import RingCentralClient
+from .claims import async_get_claims
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_CLIENT_ID,
@@ -322,9 +323,18 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
         except RingCentralError as err:
             LOGGER.debug("Cannot list extensions: %s", err.message)
             return self.async_abort(reason="cannot_connect")
+        # Extensions another loaded entry monitors are not offered (one entry per extension, claims.py).
+        claims = async_get_claims(self.hass)
+        titles = {other.entry_id: other.title for other in self.hass.config_entries.async_entries(DOMAIN)}
+        elsewhere = {
+            ext.id: titles.get(holder, holder)
+            for ext in extensions
+            if (holder := claims.holder(ext.id)) is not None and holder != entry.entry_id
+        }
         choices = [
             SelectOptionDict(value=ext.id, label=f"{extension_name(ext)} ({ext.extension_number or ext.id})")
             for ext in sorted(extensions, key=lambda e: e.extension_number or "")
+            if ext.id not in elsewhere
         ]
         known = {choice["value"] for choice in choices}
         current = [
@@ -337,4 +347,13 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
                 )
             }
         )
-        return self.async_show_form(step_id="extensions", data_schema=schema, errors=errors)
+        named = {ext.id: extension_name(ext) for ext in extensions}
+        return self.async_show_form(
+            step_id="extensions",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={
+                "elsewhere": "; ".join(sorted(f"{named[ext]} ({title})" for ext, title in elsewhere.items()))
+                or "—"
+            },
+        )

@@ -70,6 +70,8 @@ STORAGE_VERSION: Final = 1
 # Repair issue ids.
 ISSUE_MISSING_PERMISSIONS: Final = "missing_permissions"
 ISSUE_FILTERS_REFUSED: Final = "filters_refused"
+# Extensions this entry skips because another loaded entry monitors them.
+ISSUE_MONITORED_ELSEWHERE: Final = "monitored_elsewhere"
 # `<transport>_unavailable`: RingCentral (or Home Assistant) could not provide the chosen transport,
 # WebSocket is used instead.
 ISSUE_TRANSPORT_UNAVAILABLE: Final = "{transport}_unavailable"

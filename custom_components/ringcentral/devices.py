@@ -20,9 +20,12 @@ from homeassistant.helpers.event import async_track_time_interval
 from .aioringcentral.errors import RingCentralError
 from .aioringcentral.models import AccountInfo, ExtensionInfo
 from .aioringcentral.rest import RingCentralClient
+from .claims import async_get_claims
+from .compat import async_remove_device_of_entry
 from .const import CONF_EXTENSION_ID, CONF_EXTENSIONS, DOMAIN, LOGGER, MONITOR_ACCOUNT, MONITOR_OWN
 from .entity import account_device_info, extension_device_info
-from .extensions import async_list_user_extensions
+from .extensions import async_list_user_extensions, extension_name
+from .issues import async_update_monitored_elsewhere_issue
 
 if TYPE_CHECKING:
     from .coordinator import RingCentralConfigEntry
@@ -53,6 +56,9 @@ class ExtensionDevices:
         self.me: ExtensionInfo | None = None
         self.account: AccountInfo | None = None
         self.extensions: dict[str, ExtensionInfo] = {}
+        # Extensions this entry would monitor but another loaded entry does (see claims.py): id → entry id.
+        self.skipped: dict[str, str] = {}
+        self._claims = async_get_claims(hass)
         # Extension id → its device's id (the bus events carry it).
         self.device_ids: dict[str, str] = {}
         self._refresh_task: asyncio.Task[None] | None = None
@@ -64,7 +70,10 @@ class ExtensionDevices:
         """
         me = self.me = await self._client.get_extension_info()
         self.account = await self._client.get_account_info()
-        self.extensions = await self._async_monitored()
+        entry_id = self._entry.entry_id
+        self._entry.async_on_unload(lambda: self._claims.async_release(entry_id))
+        self._entry.async_on_unload(self._claims.async_listen(entry_id, self._async_claims_changed))
+        self.extensions = self._claim(await self._async_monitored())
         self.async_sync()
         return me
 
@@ -80,6 +89,27 @@ class ExtensionDevices:
                     cancel_on_shutdown=True,
                 )
             )
+
+    @callback
+    def _claim(self, wanted: dict[str, ExtensionInfo]) -> dict[str, ExtensionInfo]:
+        """What of `wanted` this entry monitors: all but what another loaded entry has (repair issue)."""
+        skipped = self._claims.async_claim(self._entry, wanted)
+        self.skipped = skipped
+        titles = {entry.entry_id: entry.title for entry in self._hass.config_entries.async_entries(DOMAIN)}
+        async_update_monitored_elsewhere_issue(
+            self._hass,
+            self._entry,
+            [(extension_name(wanted[ext]), titles.get(other, other)) for ext, other in skipped.items()],
+        )
+        if skipped:
+            LOGGER.debug("Skipping %d extension(s) monitored by another entry", len(skipped))
+        return {ext_id: info for ext_id, info in wanted.items() if ext_id not in skipped}
+
+    @callback
+    def _async_claims_changed(self) -> None:
+        """Another entry released extensions or finished setting up: pick up what this one skipped."""
+        if self.skipped and (self._refresh_task is None or self._refresh_task.done()):
+            self._async_start_refresh()
 
     async def _async_monitored(self) -> dict[str, ExtensionInfo]:
         if self._monitor == MONITOR_OWN and self.me is not None:
@@ -109,7 +139,7 @@ class ExtensionDevices:
         for device in dr.async_entries_for_config_entry(dev_reg, entry_id):
             if not device.identifiers & wanted:
                 LOGGER.debug("Removing device %s: extension no longer monitored", device.name)
-                dev_reg.async_remove_device(device.id)
+                async_remove_device_of_entry(dev_reg, device, entry_id)
 
     @callback
     def async_unknown_extension(self, extension_id: str) -> None:
@@ -132,7 +162,7 @@ class ExtensionDevices:
     async def _async_refresh(self) -> None:
         """Add new extensions (devices and entities) and remove deleted ones, without a restart."""
         try:
-            current = await self._async_monitored()
+            current = self._claim(await self._async_monitored())
         except RingCentralError as err:
             LOGGER.debug("Could not re-read the extension list: %s", err.message)
             return

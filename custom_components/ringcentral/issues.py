@@ -16,7 +16,13 @@ from homeassistant.helpers import issue_registry as ir
 from .aioringcentral.errors import TransportUnavailableError
 from .aioringcentral.filters import FilterKind, classify
 from .aioringcentral.models import DisabledFilter
-from .const import DOMAIN, ISSUE_FILTERS_REFUSED, ISSUE_MISSING_PERMISSIONS, ISSUE_TRANSPORT_UNAVAILABLE
+from .const import (
+    DOMAIN,
+    ISSUE_FILTERS_REFUSED,
+    ISSUE_MISSING_PERMISSIONS,
+    ISSUE_MONITORED_ELSEWHERE,
+    ISSUE_TRANSPORT_UNAVAILABLE,
+)
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -116,3 +122,28 @@ def async_create_transport_issue(
 @callback
 def async_delete_transport_issue(hass: HomeAssistant, entry: ConfigEntry, transport: str) -> None:
     ir.async_delete_issue(hass, DOMAIN, transport_issue_id(entry.entry_id, transport))
+
+
+@callback
+def async_update_monitored_elsewhere_issue(
+    hass: HomeAssistant, entry: ConfigEntry, skipped: Iterable[tuple[str, str]]
+) -> None:
+    """A repair issue listing the extensions `entry` skips, each with the entry that monitors it
+    (`skipped`: extension name, that entry's title); deleted when there are none."""
+    issue_id = f"{ISSUE_MONITORED_ELSEWHERE}_{entry.entry_id}"
+    pairs = sorted(skipped)
+    if not pairs:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_MONITORED_ELSEWHERE,
+        translation_placeholders={
+            "title": entry.title,
+            "extensions": "; ".join(f"{name} ({other})" for name, other in pairs),
+        },
+    )
