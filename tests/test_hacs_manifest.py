@@ -10,6 +10,7 @@ rule it enforces.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import typing
@@ -26,7 +27,7 @@ from homeassistant.util.yaml import load_yaml
 from packaging.requirements import Requirement
 from PIL import Image
 
-from custom_components.ringcentral import binary_sensor, event, sensor
+from custom_components.ringcentral import PLATFORMS
 from custom_components.ringcentral.const import DOMAIN, EVENT_TYPES, MONITOR_MODES
 from custom_components.ringcentral.transports import TRANSPORTS
 
@@ -203,17 +204,41 @@ def test_selectors_translate_every_option() -> None:
     assert set(STRINGS["selector"]["transport"]["options"]) == set(TRANSPORTS)
 
 
+def _descriptions() -> list[tuple[str, Any]]:
+    """Every entity description the platforms declare (module-level descriptions and tuples of them)."""
+    found: list[tuple[str, Any]] = []
+    for platform in PLATFORMS:
+        module = importlib.import_module(f"custom_components.ringcentral.{platform}")
+        for value in vars(module).values():
+            items = value if isinstance(value, tuple) else (value,)
+            # By name: HA's frozen-dataclass compatibility layer makes isinstance() unreliable here.
+            found.extend(
+                (str(platform), item) for item in items if type(item).__name__.endswith("EntityDescription")
+            )
+    return found
+
+
 def test_entities_are_translated() -> None:
-    """Entity translations: a name per translation_key; every enum option and event type has a label."""
+    """Entity translations: a name per translation_key of every platform's descriptions; every enum
+    option, select option and event type has a label."""
     entity = STRINGS["entity"]
-    assert entity["sensor"]["call_status"]["name"]
-    assert set(entity["sensor"]["call_status"]["state"]) == set(sensor.CALL_STATUS.options or [])
-    assert entity["binary_sensor"]["on_call"]["name"]
-    assert entity["binary_sensor"]["connected"]["name"]
+    descriptions = _descriptions()
+    assert {"sensor", "binary_sensor", "event"} <= {platform for platform, _ in descriptions}
+    for platform, description in descriptions:
+        key = description.translation_key
+        assert key, description.key
+        strings = entity[platform][key]
+        assert strings["name"], (platform, key)
+        options = getattr(description, "options", None)
+        if platform == "select":
+            assert options, key
+        if options:
+            assert set(strings["state"]) == set(options), key
+        if platform == "event":
+            labels = strings["state_attributes"]["event_type"]["state"]
+            assert set(labels) == set(getattr(description, "event_types", None) or []), key
     event_types = entity["event"]["call"]["state_attributes"]["event_type"]["state"]
-    assert set(event_types) == set(event.CALL.event_types) == set(EVENT_TYPES)
-    keys = {getattr(obj, "translation_key", None) for obj in vars(binary_sensor).values()}
-    assert {"on_call", "connected"} <= keys
+    assert set(event_types) == set(EVENT_TYPES)
 
 
 def test_exceptions_and_issues_are_complete() -> None:
