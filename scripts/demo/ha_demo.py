@@ -317,6 +317,21 @@ class HomeAssistantApi:
         return result
 
 
+async def confirm_http_config(api: HomeAssistantApi) -> None:
+    """Keep the ``http:`` settings of configuration.yaml, as the owner does in HA's confirmation dialog.
+
+    From HA 2026.10 on, HA moves ``http:`` from YAML to its storage as a pending config on the first start,
+    asks the owner to confirm it (a dialog over every page) and otherwise reverts to the defaults (port
+    8123 on every interface) and restarts after five minutes. Older HA has no such step (unknown command).
+    """
+    try:
+        (http,) = await api.ws({"type": "http/config"})
+    except DemoError:
+        return
+    if http.get("pending") is not None and http.get("active_config_type") == "pending":
+        await api.ws({"type": "http/config/promote"})
+
+
 async def add_integration(api: HomeAssistantApi, credentials: dict[str, str]) -> str:
     """Add the integration through its config flow, as the UI would; return the entry id."""
     flow = await api.rest("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
@@ -418,6 +433,7 @@ async def demo_stack(
             log(f"Starting Home Assistant on {ha_url} (first start takes a while)")
             processes.append(await start_home_assistant(config_dir, ha_url=ha_url, token=token))
             api = HomeAssistantApi(session, ha_url, token)
+            await confirm_http_config(api)
             log("Adding the RingCentral integration through its config flow")
             entry_id = await add_integration(api, credentials)
             await set_options(api, entry_id, {"monitor": "account", "transport": "websocket"})

@@ -43,23 +43,33 @@ function entitiesCard(title) {
   return card('hui-entities-card', title);
 }
 
-// The timeline row of `entity` in a history graph card: its name and the states of its segments, oldest
-// first. The chart draws on a canvas (no text to read), so this reads the segments the chart element was
-// given to draw (HA's ha-chart-base `data`: one series per entity, each segment [id, start, end, state]).
+// The timeline row of `entity` in a history graph card: its name and its states, oldest first, as the
+// card's timeline element (state-history-chart-timeline) was given them to draw on its canvas (no text to
+// read): its `data` (one series per entity, each state {state, state_localize, last_changed}) and `names`,
+// with repeats folded into one segment as the chart does. Not the chart's own segments (ha-chart-base's
+// `data`): from HA 2026.10 on, the timeline merges segments shorter than a pixel of its time axis into the
+// pixel's longest state, so a call of a few seconds on an hour-long axis is drawn as "No call" there.
 function timelineRow(cardEl, entity) {
-  const charts = [];
+  const timelines = [];
   const visit = (node) => {
-    if (node.tagName === 'HA-CHART-BASE') charts.push(node);
+    if (node.tagName === 'STATE-HISTORY-CHART-TIMELINE') timelines.push(node);
     (node.shadowRoot ? node.shadowRoot : node).querySelectorAll('*').forEach((child) => {
-      if (child.shadowRoot || child.tagName === 'HA-CHART-BASE') visit(child);
+      if (child.shadowRoot || child.tagName === 'STATE-HISTORY-CHART-TIMELINE') visit(child);
     });
   };
   visit(cardEl);
-  for (const chart of charts) {
-    const visible = chart.getBoundingClientRect().width > 0 && chart.shadowRoot?.querySelector('canvas');
-    for (const series of Array.isArray(chart.data) ? chart.data : []) {
-      if (series.id === entity && visible) {
-        return { name: series.name, states: (series.data || []).map((item) => item.value[3]) };
+  for (const timeline of timelines) {
+    const chart = timeline.shadowRoot?.querySelector('ha-chart-base');
+    const drawn = timeline.getBoundingClientRect().width > 0 && chart?.shadowRoot?.querySelector('canvas');
+    for (const series of Array.isArray(timeline.data) ? timeline.data : []) {
+      if (series.entity_id === entity && drawn) {
+        const states = [];
+        let last;
+        for (const item of series.data || []) {
+          if (item.state !== last) states.push(item.state_localize ?? item.state);
+          last = item.state;
+        }
+        return { name: (timeline.names || {})[entity] || series.name || entity, states };
       }
     }
   }
