@@ -16,6 +16,7 @@ from aiohttp import web
 
 from . import oauth, pubnub_gateway, subscriptions, ws_gateway
 from .auth import AuthManager
+from .call_actions import CallActions
 from .calls import CallEngine
 from .clock import SimClock
 from .config import SimConfig
@@ -31,6 +32,9 @@ from .model import Account, App, populate
 from .pubnub_gateway import PubNubDelivery
 from .ratelimit import RateLimiter
 from .rest import RestApi
+from .rest_actions import ActionsApi
+from .rest_ringout import RingOutApi
+from .ringout import RingOuts
 from .scenarios import CATALOG
 from .subscriptions import SubscriptionManager
 from .webhook import WebhookDelivery
@@ -51,6 +55,8 @@ class SimState:
     auth: AuthManager
     limiter: RateLimiter
     calls: CallEngine  # the ground truth for presence and telephony sessions
+    actions: CallActions  # call control (and do-not-disturb diversion) on the engine's calls
+    ringouts: RingOuts
     subscriptions: SubscriptionManager
     pubnub: PubNubDelivery
     webhook: WebhookDelivery
@@ -70,6 +76,7 @@ def assemble(config: SimConfig | None = None) -> SimState:
         faults.rng.seed(config.seed)
     auth = AuthManager(config, clock, account, app, log)
     calls = CallEngine(config=config, clock=clock, account=account, bus=bus, log=log, scenarios=CATALOG)
+    actions = CallActions(calls, config)
     manager = SubscriptionManager(
         config=config, clock=clock, account=account, app=app, bus=bus, faults=faults, log=log
     )
@@ -90,6 +97,8 @@ def assemble(config: SimConfig | None = None) -> SimState:
         auth=auth,
         limiter=RateLimiter(config, clock),
         calls=calls,
+        actions=actions,
+        ringouts=RingOuts(calls, actions, account, config),
         subscriptions=manager,
         pubnub=pubnub,
         webhook=webhook,
@@ -112,6 +121,8 @@ def build_app(config: SimConfig | None = None, state: SimState | None = None) ->
     router = app.router
     oauth.OAuthEndpoints(state.auth, state.log).add_routes(router)
     RestApi(state.account, state.auth, state.calls).add_routes(router)
+    ActionsApi(state.account, state.auth, state.calls, state.actions).add_routes(router)
+    RingOutApi(state.account, state.auth, state.ringouts).add_routes(router)
     AccountControl(state.account, state.app, state.calls, state.log).add_routes(router)
     FaultControl(
         faults=state.faults, auth=state.auth, subscriptions=state.subscriptions, ws=state.ws, log=state.log

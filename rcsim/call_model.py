@@ -84,6 +84,9 @@ class Session:
     core_id: str
     parties: list[Party] = field(default_factory=list)
     _party_seq: int = 0
+    # The run whose steps may still change this call. None: any (scenarios as scripted). An action
+    # through the API takes the call over: the scenario that scripted it stops at its next step.
+    owner: ScenarioRun | None = None
 
     def next_party_id(self) -> str:
         self._party_seq += 1

@@ -44,6 +44,9 @@ _LOGGER = logging.getLogger(__name__)
 _SERVER_IP = "10.62.25.111"
 
 ScenarioBuilder = Callable[["CallEngine", Extension, Extension | None], Plan]
+# Sees every batch of changes before it is applied and returns what to apply instead (e.g. a call
+# diverted to voicemail); set by the call actions (`call_actions.py`).
+ChangeHook = Callable[[Sequence[Change]], Sequence[Change]]
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class CallEngine:
         self._telephony_seq: dict[str, int] = {}
         self._last_presence: dict[str, dict[str, Any]] = {}
         self._runs: dict[str, ScenarioRun] = {}
+        self._stepping: ScenarioRun | None = None  # the run whose step is being applied
+        self.change_hook: ChangeHook | None = None
         self._run_counter = 0
         self._demo_task: asyncio.Task[None] | None = None
 
@@ -98,6 +103,10 @@ class CallEngine:
         if session is None:
             return None
         return rest_session(session, self.account.id, self.clock)
+
+    def session(self, tsid: str) -> Session | None:
+        """A live telephony session (None once every party has left it)."""
+        return self._sessions.get(tsid)
 
     def ground_truth(self) -> dict[str, dict[str, Any]]:
         """What the presence endpoint (detailedTelephonyState, sipData) reports now, per extension."""
@@ -146,15 +155,46 @@ class CallEngine:
                 raise RuntimeError("timed scenarios need a running event loop (or use step=True)") from None
         plan = builder(self, ext, other)
         run = ScenarioRun(plan.run_id, scenario, deque(plan.steps), step, speed)
-        self._runs[run.id] = run
         self.log.record("scenario", scenario=scenario, extension_id=ext.id, run_id=run.id)
-        if not step:
-            self._apply_step(run, run.steps.popleft())
+        self._launch(run, first_now=True)
+        return run.id
+
+    def play(
+        self, run_id: str, label: str, steps: Sequence[Step], *, step_mode: bool, speed: float = 1.0
+    ) -> ScenarioRun:
+        """Run `steps` (timed from now, or one `step(run_id)` at a time) as the run `run_id`, which
+        replaces a run of that id still going (a call the API took over continues under the same id)."""
+        run = ScenarioRun(run_id, label, deque(steps), step_mode, speed)
+        self._launch(run, first_now=False)
+        return run
+
+    def run(self, run_id: str) -> ScenarioRun | None:
+        """The unfinished run of that id."""
+        return self._runs.get(run_id)
+
+    @property
+    def stepping(self) -> ScenarioRun | None:
+        """The run whose step is being applied right now, if any."""
+        return self._stepping
+
+    def _launch(self, run: ScenarioRun, *, first_now: bool) -> None:
+        old = self._runs.get(run.id)
+        if old is not None:
+            old.steps.clear()
+            if old.task is not None and old.task is not asyncio.current_task():
+                old.task.cancel()
+        self._runs[run.id] = run
+        if not run.step_mode:
+            if first_now and run.steps:
+                self._apply_step(run, run.steps.popleft())
             if run.steps:
                 run.task = asyncio.get_running_loop().create_task(self._drive(run), name=f"rcsim-{run.id}")
-            else:
-                self._runs.pop(run.id, None)
-        return run.id
+        if not run.steps:
+            self._finished(run)
+
+    def _finished(self, run: ScenarioRun) -> None:
+        if self._runs.get(run.id) is run:
+            del self._runs[run.id]
 
     def step(self, tsid: str) -> bool:
         """Apply the next step of a step-mode scenario; False if there is none (or not in step mode)."""
@@ -163,7 +203,7 @@ class CallEngine:
             return False
         self._apply_step(run, run.steps.popleft())
         if not run.steps:
-            self._runs.pop(run.id, None)
+            self._finished(run)
         return True
 
     def running(self) -> list[str]:
@@ -252,7 +292,18 @@ class CallEngine:
         return Endpoint(number, ext.name, ext.id)
 
     def apply(self, changes: Sequence[Change]) -> None:
-        """Apply party changes (possibly across sessions) and publish what they change."""
+        """Apply party changes (possibly across sessions) and publish what they change.
+
+        A run's step that would change a call another run owns (the API took it over) is dropped,
+        and the run ends there: the rest of its script no longer describes what happens.
+        """
+        run = self._stepping
+        if run is not None and any(c.party.session.owner not in (None, run) for c in changes):
+            _LOGGER.debug("run %s stops: the API took its call over", run.id)
+            run.steps.clear()
+            return
+        if self.change_hook is not None:
+            changes = self.change_hook(changes)
         sessions: list[Session] = []
         for change in changes:
             party = change.party
@@ -348,7 +399,11 @@ class CallEngine:
 
     def _apply_step(self, run: ScenarioRun, step: Step) -> None:
         _LOGGER.debug("scenario %s (%s): %s", run.scenario, run.id, step.label)
-        step.action()
+        self._stepping = run
+        try:
+            step.action()
+        finally:
+            self._stepping = None
 
     async def _drive(self, run: ScenarioRun) -> None:
         try:
@@ -361,7 +416,7 @@ class CallEngine:
         except Exception:
             _LOGGER.exception("scenario %s (%s) failed", run.scenario, run.id)
         finally:
-            self._runs.pop(run.id, None)
+            self._finished(run)
 
     async def _demo_loop(self) -> None:
         while True:

@@ -29,6 +29,11 @@ class SimConfig:
     rate_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     rate_window: float = 60.0
     penalty_window: float = 60.0
+    # Calls placed or moved through the REST API (RingOut, a rejected call's voicemail, a transfer):
+    # how long the extension takes to answer a RingOut's first leg, and whether such calls advance
+    # only through `POST /sim/calls/{telephonySessionId}/step` (otherwise on a timer).
+    ringout_answer_delay: float = 5.0
+    api_calls_step: bool = False
     # WebSocket gateway
     ws_idle_timeout: float = 1800.0
     ws_absolute_timeout: float = 86400.0

@@ -15,6 +15,8 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         "ReadAccounts",
         "ReadPresence",
         "CallControl",
+        "EditPresence",
+        "RingOut",
         "WebSocketsSubscriptions",
         "SubscriptionWebhook",
         "SubscriptionPubNub",

@@ -37,6 +37,17 @@ ROUTE_GROUPS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("GET", _ACCOUNT + r"/extension", "Medium"),
         ("GET", _EXTENSION, "Light"),
         ("GET", _ACCOUNT + r"/telephony/sessions/[^/]+", "Light"),
+        # Acting: presence, call control, RingOut.
+        ("PUT", _EXTENSION + r"/presence", "Medium"),
+        ("DELETE", _ACCOUNT + r"/telephony/sessions/[^/]+", "Light"),
+        (
+            "POST",
+            _ACCOUNT + r"/telephony/sessions/[^/]+/parties/[^/]+/(hold|unhold|reject|transfer)",
+            "Light",
+        ),
+        ("POST", _EXTENSION + r"/ring-out", "Heavy"),
+        ("GET", _EXTENSION + r"/ring-out/[^/]+", "Light"),
+        ("DELETE", _EXTENSION + r"/ring-out/[^/]+", "Heavy"),
         ("GET", _ACCOUNT, "Light"),
     )
 )

@@ -135,3 +135,13 @@ def paged(
         paging["pageStart"] = start
         paging["pageEnd"] = start + len(records) - 1
     return records, {"uri": page_uri(page)["uri"], "navigation": navigation, "paging": paging}
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """A request's JSON object body (`{}` when there is none); 400 when it is not an object."""
+    if not request.can_read_body:
+        return {}
+    body = await request.json()  # malformed JSON: the errors middleware answers 400
+    if not isinstance(body, dict):
+        raise RingCentralHTTPError(400, "CMN-101", "Request body must be a JSON object")
+    return body

@@ -24,7 +24,8 @@ Semantics where RingCentral's docs leave room (our choices, kept here in one pla
   own leg is not modelled as a party.
 - `inbound_flicker`: a ringing call shows NoCall in presence for a moment (`terminationType`
   "intermediate") and then Ringing again, while telephony stays `Proceeding`: a quirk users report.
-- DND does not divert scenario calls (a scenario says what happens, whatever the settings).
+- DND `DoNotAcceptAnyCalls` sends a scenario's new inbound call straight to voicemail, and the
+  scenario stops there (`call_actions.py`); call-queue calls are not diverted.
 """
 
 from __future__ import annotations
