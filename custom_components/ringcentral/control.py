@@ -21,6 +21,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
+from .aioringcentral.errors import RingCentralError
 from .aioringcentral.models import Presence
 from .aioringcentral.rest import RingCentralClient
 from .const import CONTROL_PERMISSIONS, LOGGER
@@ -56,12 +57,25 @@ class Control:
 
     # --- permissions ---------------------------------------------------------------------------------
 
-    @callback
-    def async_check_scope(self, scope: str | None) -> None:
-        """Which control permissions the token's scope lacks (none known when it lists nothing)."""
-        granted = set(scope.split()) if scope else None
-        missing = {p for p in CONTROL_PERMISSIONS if granted is not None and p not in granted}
+    async def async_check_permissions(self) -> None:
+        """Which control permissions the token's scope lacks (none known when it lists nothing).
+
+        A persisted token's scope is as old as the token: when it lacks one, the token is renewed
+        once first, so permissions added to the app since (and a reload) count.
+        """
+        missing = self._missing_in_scope()
+        if missing:
+            try:
+                await self._client.auth.refresh()
+            except RingCentralError as err:
+                LOGGER.debug("Could not renew the token to re-read its scope: %s", err.message)
+            missing = self._missing_in_scope()
         self._async_set_missing(missing)
+
+    def _missing_in_scope(self) -> set[str]:
+        tokens = self._client.tokens
+        granted = set(tokens.scope.split()) if tokens is not None and tokens.scope else None
+        return {p for p in CONTROL_PERMISSIONS if granted is not None and p not in granted}
 
     def permitted(self, permission: str) -> bool:
         return permission not in self.missing

@@ -185,8 +185,7 @@ class RingCentralCoordinator:
         # The test call must also prove presence can be read (the app may lack ReadPresence).
         await self.client.get_presence(me.id)
         # Control features the app has no permission for stay off (a repair issue says so).
-        tokens = self.client.tokens
-        self.control.async_check_scope(tokens.scope if tokens else None)
+        await self.control.async_check_permissions()
         # The state itself is read once the subscription exists (the transport's first connection
         # reports NEW), so nothing can fall between snapshot and subscription, and startup reads
         # presence once, not twice. `async_wait_first_sync` lets setup wait for it.
