@@ -11,9 +11,11 @@ leave room):
   that was still ringing is a missed call.
 - reject: only an inbound party still ringing (`Setup`/`Proceeding`), and not a call-queue call
   (RingCentral's apps ignore those instead). A User extension's call goes to its voicemail (the
-  caller talks to voicemail, then hangs up); any other extension's is a missed call (UNVERIFIED: the
-  platform decides by the extension's voicemail setting, which the simulator does not model).
-- transfer (blind): an `Answered` or held party goes `Gone`; the other side leaves for a new session
+  caller talks to voicemail, then hangs up); any other extension's is a missed call (reason
+  `Rejected`; UNVERIFIED: the platform decides by the extension's voicemail setting, which the
+  simulator does not model).
+- transfer (blind): an `Answered` or held party goes `Gone` (reason `BlindTransfer`, `peerId` the
+  target's party); the other side leaves for a new session
   where the target rings and answers (an extension of the account, by extension number or direct
   number, or an outside number), or where the voicemail of the extension named takes the call.
 - do-not-disturb `DoNotAcceptAnyCalls`: a new inbound call to the extension (any scenario, transfer
@@ -122,7 +124,10 @@ class CallActions:
             self._engine.apply(self._to_voicemail(session, party, ()))
         else:
             self.take_over(session, ())
-            self._engine.apply(_ends(session))
+            self._engine.apply(
+                [Change(party, "Disconnected", reason="Rejected", missed_call=True)]
+                + [c for c in _ends(session) if c.party is not party]
+            )
 
     def transfer(
         self,
@@ -150,7 +155,7 @@ class CallActions:
             changes.append(Change(twin, "Answered" if to_voicemail else "Proceeding"))
             joined.append(twin)
         callee = engine.add_party(moved, target, "Inbound", caller, target_end)
-        changes.append(Change(party, "Gone", peer=callee))
+        changes.append(Change(party, "Gone", reason="BlindTransfer", peer=callee))
         if to_voicemail:
             changes.append(Change(callee, "VoiceMail", missed_call=True))
             after = [Step(VOICEMAIL, lambda: engine.apply(_ends(moved)), "message left")]

@@ -36,6 +36,8 @@ from .scenarios import RING, TALK
 # At most this many RingOuts are remembered (the oldest are forgotten: their GET answers 404).
 MAX_RINGOUTS = 1000
 _ANSWERED = frozenset({"Answered", "Hold", "Parked"})
+# The extension's leg is answered once it goes on to call the other side.
+_CALLER_ANSWERED = _ANSWERED | {"Proceeding"}
 
 
 @dataclass(eq=False)
@@ -52,7 +54,7 @@ class RingOut:
 
     def observe(self) -> None:
         """Remember which legs answered (their parties' codes move on when the call ends)."""
-        self.caller_answered = self.caller_answered or bool(self.caller.code and self.caller.code != "Setup")
+        self.caller_answered = self.caller_answered or self.caller.code in _CALLER_ANSWERED
         self.callee_answered = self.callee_answered or self.callee.code in _ANSWERED
 
 

@@ -62,8 +62,38 @@ def assert_valid(body: Any, name: str, *, strict: bool = True) -> None:
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
 
 
+@cache
+def _closed_spec() -> dict[str, Any]:
+    closed: dict[str, Any] = _closed(copy.deepcopy(spec()))
+    return closed
+
+
+def assert_valid_operation(body: Any, method: str, path: str, status: str = "200") -> None:
+    """`body` validates (strictly) against the answer schema of the spec's operation `method path`
+    (its `status` answer, else its `default` one): many operations declare theirs inline."""
+    responses = spec()["paths"][path][method]["responses"]
+    key = status if status in responses else "default"
+    pointer = "/".join(
+        part.replace("~", "~0").replace("/", "~1")
+        for part in ("paths", path, method, "responses", key, "content", "application/json", "schema")
+    )
+    registry: Registry[Any] = Registry().with_resource(
+        SPEC_URI, Resource.from_contents(_closed_spec(), default_specification=DRAFT4)
+    )
+    checker = OAS30Validator(
+        {"$ref": f"{SPEC_URI}#/{pointer}"}, registry=registry, format_checker=oas30_format_checker
+    )
+    errors = sorted(checker.iter_errors(body), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+
+
 def test_validator_rejects_what_the_schema_forbids() -> None:
     """The harness itself must be able to fail."""
+    presence = "/restapi/v1.0/account/{accountId}/extension/{extensionId}/presence"
+    with pytest.raises(AssertionError, match="Dancing"):
+        assert_valid_operation({"dndStatus": "Dancing"}, "put", presence)
+    with pytest.raises(AssertionError, match="invented"):
+        assert_valid_operation({"invented": 1}, "put", presence)
     assert list(validator("GetPresenceInfo").iter_errors({"telephonyStatus": "Dancing"}))
     assert list(validator("GetExtensionInfoResponse").iter_errors({"id": "not-a-number"}))
     assert not list(validator("GetAccountInfoResponse").iter_errors({"invented": 1}))

@@ -39,6 +39,7 @@ from .models import (
     parse_presence,
     parse_telephony_session,
 )
+from .models_control import DND_STATUSES, USER_STATUSES, RingOutStatus
 from .ratelimit import RateLimiter
 from .rest import RingCentralClient, WsToken
 from .transport import Continuity, Transport, TransportListener, TransportStats
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from .pubnub import PubNubTransport
 
 __all__ = [
+    "DND_STATUSES",
+    "USER_STATUSES",
     "AccountInfo",
     "ActiveCall",
     "ApiError",
@@ -74,6 +77,7 @@ __all__ = [
     "RateLimiter",
     "RingCentralClient",
     "RingCentralError",
+    "RingOutStatus",
     "SnapshotToken",
     "SubscriptionInfo",
     "TelephonySession",

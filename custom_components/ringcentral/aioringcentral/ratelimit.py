@@ -10,7 +10,9 @@ Decisions:
   is sent (parallel requests would land in the penalty window and restart it).
 - A request that would be sent into a penalty window, or while the group's `remaining` budget is 0,
   waits. If that wait would exceed `max_wait` seconds (per limiter, overridable per request), it
-  raises `RateLimitedError` at once instead, so callers with deadlines fail fast.
+  raises `RateLimitedError` at once instead, so callers with deadlines fail fast. That check comes
+  before queueing for the group's slot too: an action (`max_wait=0`) never queues behind, or ahead
+  of, the watching side's reads that are waiting out a penalty or a spent budget.
 - `remaining == 0` means "wait one full window from when it was read": RingCentral does not say when
   a window started, and a full window from the last observation is safe for fixed and sliding windows.
 """
@@ -52,7 +54,12 @@ _ENDPOINT_GROUPS: Final[tuple[tuple[str | None, re.Pattern[str], str], ...]] = (
     ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+/presence/?$"), HEAVY),
     ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+/extension/?$"), MEDIUM),
     ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+/extension/[^/]+/presence/?$"), LIGHT),
-    ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+/telephony/sessions/[^/]+/?$"), LIGHT),
+    ("PUT", re.compile(r"^/restapi/v1\.0/account/[^/]+/extension/[^/]+/presence/?$"), MEDIUM),
+    # Reading and controlling calls alike (sessions, parties, party actions).
+    (None, re.compile(r"^/restapi/v1\.0/account/[^/]+/telephony/sessions(/.*)?$"), LIGHT),
+    ("POST", re.compile(r"^/restapi/v1\.0/account/[^/]+/extension/[^/]+/ring-out/?$"), HEAVY),
+    ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+/extension/[^/]+/ring-out/[^/]+/?$"), LIGHT),
+    ("DELETE", re.compile(r"^/restapi/v1\.0/account/[^/]+/extension/[^/]+/ring-out/[^/]+/?$"), HEAVY),
     ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+(/extension/[^/]+)?/?$"), LIGHT),
 )
 
@@ -162,19 +169,13 @@ class RateLimiter:
         limit = self.max_wait if max_wait is None else max_wait
         deadline = None if limit is None else self._clock() + limit
         state = self.group(name)
+        # Before queueing for the slot: whoever holds it may be waiting out this very penalty.
+        self._wait_for(state, deadline)
         async with state.lock:
             while True:
-                now = self._clock()
-                state.refill(now)
-                wait = state.ready_at() - now
+                wait = self._wait_for(state, deadline)
                 if wait <= 0:
                     break
-                if deadline is not None and now + wait > deadline:
-                    raise RateLimitedError(
-                        f"RingCentral rate limit for the {name} group: retry in {wait:.0f} s",
-                        retry_after=wait,
-                        group=name,
-                    )
                 _LOGGER.debug("Waiting %.1f s before the next %s request", wait, name)
                 await self._sleep(wait)
             if state.remaining is not None:
@@ -182,6 +183,19 @@ class RateLimiter:
                 state.remaining -= 1
                 state.observed_at = self._clock()
             yield
+
+    def _wait_for(self, state: GroupState, deadline: float | None) -> float:
+        """Seconds until the group may send; `RateLimitedError` when that is past `deadline`."""
+        now = self._clock()
+        state.refill(now)
+        wait = state.ready_at() - now
+        if wait > 0 and deadline is not None and now + wait > deadline:
+            raise RateLimitedError(
+                f"RingCentral rate limit for the {state.name} group: retry in {wait:.0f} s",
+                retry_after=wait,
+                group=state.name,
+            )
+        return wait
 
     def update(self, name: str, headers: Mapping[str, str]) -> str:
         """Read `X-Rate-Limit-*` from a response; returns the group they describe."""

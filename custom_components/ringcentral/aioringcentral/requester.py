@@ -106,9 +106,17 @@ class Requester:
         headers: Mapping[str, str] | None = None,
         bearer: BearerSource | None = None,
         group: str | None = None,
+        max_wait: float | None = None,
+        retries: int | None = None,
     ) -> Response:
-        """Send with retries; returns any non-retryable answer (2xx and 4xx), raises otherwise."""
+        """Send with retries; returns any non-retryable answer (2xx and 4xx), raises otherwise.
+
+        `max_wait`: the longest this request may wait for its group or a retry (None: the limiter's);
+        `retries`: how often it may be sent again after a failure (None: `max_retries`; an action
+        that must not happen twice passes 0)."""
         group = group or group_for(method, path)
+        retries = self.max_retries if retries is None else retries
+        longest = self.limiter.max_wait if max_wait is None else max_wait
         failures = 0
         throttled = 0
         penalty = 0.0
@@ -118,7 +126,7 @@ class Requester:
                 # Fetched outside the group's slot: a token refresh needs the Auth group itself.
                 send_headers["Authorization"] = "Bearer " + await bearer()
             try:
-                async with self.limiter.slot(group):
+                async with self.limiter.slot(group, max_wait=max_wait):
                     response = await self._send(
                         method,
                         path,
@@ -134,7 +142,7 @@ class Requester:
             except (aiohttp.ClientError, TimeoutError) as err:
                 failures += 1
                 _LOGGER.debug("%s %s failed (%s), attempt %d", method, path, type(err).__name__, failures)
-                if failures > self.max_retries:
+                if failures > retries:
                     raise TemporarilyUnavailableError(
                         f"RingCentral unreachable ({type(err).__name__}) after {failures} attempts"
                     ) from None
@@ -142,7 +150,7 @@ class Requester:
                 continue
             if response.status == 429:
                 throttled += 1
-                if throttled > self.max_retries:
+                if throttled > retries:
                     raise RateLimitedError(
                         f"RingCentral rate limit for the {group} group", retry_after=penalty, group=group
                     )
@@ -150,12 +158,11 @@ class Requester:
             if response.status >= 500:
                 failures += 1
                 _LOGGER.debug("%s %s answered %d, attempt %d", method, path, response.status, failures)
-                if failures > self.max_retries:
+                if failures > retries:
                     raise error_from_response(response, f"{method} {path}")
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
                 delay = max(retry_after or 0.0, self._backoff_delay(failures))
-                max_wait = self.limiter.max_wait
-                if max_wait is not None and delay > max_wait:
+                if longest is not None and delay > longest:
                     # Not worth holding the caller for: report it now, like a long rate-limit wait.
                     raise error_from_response(response, f"{method} {path}")
                 await self._sleep(delay)

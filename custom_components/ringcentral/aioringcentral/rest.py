@@ -14,15 +14,14 @@ import asyncio
 import json
 import logging
 import random
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import quote
 
 import aiohttp
 
+from .api_control import ControlApi
 from .auth import Auth, TokenCallback, TokenSet
 from .batch import BATCH_JSON, parse_batch
 from .errors import (
@@ -44,6 +43,7 @@ from .models import (
 from .ratelimit import AUTH, RateLimiter
 from .requester import DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, Requester, Response, error_from_response
 from .timebase import Clock, Sleep
+from .validate import path_id
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -56,8 +56,6 @@ MAX_PER_PAGE: Final = 1000
 # Sends of one request when RingCentral answers 401: the token as is, renewed, then after a JWT login.
 _AUTH_ATTEMPTS: Final = 3
 _DETAILED: Final = {"detailedTelephonyState": "true", "sipData": "true"}
-# Ids go into paths: RingCentral ids are digits, `~` means "me"; reject anything else clearly.
-_ID: Final = re.compile(r"^[A-Za-z0-9~._!-][A-Za-z0-9~._!=-]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +67,11 @@ class WsToken:
     expires_at: float
 
 
-class RingCentralClient:
-    """An authenticated RingCentral REST client for one app and one JWT user."""
+class RingCentralClient(ControlApi):
+    """An authenticated RingCentral REST client for one app and one JWT user.
+
+    Reads are defined here; acting (presence, call control, RingOut) comes from `ControlApi`.
+    """
 
     def __init__(
         self,
@@ -340,8 +341,11 @@ class RingCentralClient:
         headers: Mapping[str, str] | None = None,
         group: str | None = None,
         ok: tuple[int, ...] = (200,),
+        max_wait: float | None = None,
+        retries: int | None = None,
     ) -> Response:
-        """An authenticated request; returns an `ok` answer or raises the matching error."""
+        """An authenticated request; returns an `ok` answer or raises the matching error.
+        `max_wait` / `retries`: see `Requester.request` (None: the client's defaults)."""
         sent: list[str] = []
 
         async def bearer() -> str:
@@ -351,7 +355,15 @@ class RingCentralClient:
 
         for attempt in range(1, _AUTH_ATTEMPTS + 1):
             response = await self.requester.request(
-                method, path, params=params, json_body=json_body, headers=headers, bearer=bearer, group=group
+                method,
+                path,
+                params=params,
+                json_body=json_body,
+                headers=headers,
+                bearer=bearer,
+                group=group,
+                max_wait=max_wait,
+                retries=retries,
             )
             if response.status in ok:
                 return response
@@ -390,9 +402,7 @@ class RingCentralClient:
 
 def _id(value: str) -> str:
     """An id for a URL path; `ValueError` for anything that is not a plain id."""
-    if not isinstance(value, str) or not _ID.match(value):
-        raise ValueError(f"not a RingCentral id: {value!r:.40}")
-    return quote(value, safe="~")
+    return path_id(value)
 
 
 def _json_bytes(body: Any) -> bytes:
