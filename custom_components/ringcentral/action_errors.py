@@ -1,7 +1,8 @@
 """What an action (a select, a call action, click-to-dial) tells the user when RingCentral refuses it.
 
 Each library error becomes a translated `HomeAssistantError` saying what happened and what to do. A
-missing permission also turns the features needing it off, with a repair issue naming it. Messages
+missing app permission also turns the features needing it off, with a repair issue naming it; a
+missing user permission (acting on another user's extension without an admin JWT) only says so. Messages
 carry RingCentral's error code and status, never its text (it may quote phone numbers, and Home
 Assistant logs failed actions).
 """
@@ -19,7 +20,7 @@ from .aioringcentral.errors import (
     RateLimitedError,
     RingCentralError,
 )
-from .const import DOMAIN
+from .const import CONTROL_PERMISSIONS, DOMAIN
 
 if TYPE_CHECKING:
     from .coordinator import RingCentralCoordinator
@@ -30,12 +31,19 @@ def action_error(
 ) -> HomeAssistantError:
     """The error to raise for `err`, from an action that needs the app permission `needs`."""
     if isinstance(err, MissingPermissionsError):
-        permissions = err.permissions or (needs,)
-        coordinator.control.async_refused(permissions)
+        app = [p for p in err.permissions if p in CONTROL_PERMISSIONS] or ([] if err.permissions else [needs])
+        if not app:
+            # A user permission (e.g. EditPresenceStatus): the JWT's user may not act on this extension.
+            return HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="action_user_permission",
+                translation_placeholders={"permissions": ", ".join(err.permissions)},
+            )
+        coordinator.control.async_refused(app)
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="action_missing_permissions",
-            translation_placeholders={"permissions": ", ".join(permissions)},
+            translation_placeholders={"permissions": ", ".join(app)},
         )
     if isinstance(err, RateLimitedError):
         return HomeAssistantError(

@@ -21,7 +21,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from .aioringcentral.errors import RingCentralError
+from .aioringcentral.errors import InvalidCredentialsError, RingCentralError
 from .aioringcentral.models import Presence
 from .aioringcentral.rest import RingCentralClient
 from .const import CONTROL_PERMISSIONS, LOGGER
@@ -67,7 +67,10 @@ class Control:
         if missing:
             try:
                 await self._client.auth.refresh()
+            except InvalidCredentialsError:
+                raise  # setup turns it into reauthentication
             except RingCentralError as err:
+                # Keep what the old scope says; RingCentral refusing later turns features off too.
                 LOGGER.debug("Could not renew the token to re-read its scope: %s", err.message)
             missing = self._missing_in_scope()
         self._async_set_missing(missing)

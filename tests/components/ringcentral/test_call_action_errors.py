@@ -34,7 +34,12 @@ def control_requests(sim: Simulator) -> int:
 
 
 async def refused(
-    hass: HomeAssistant, sim: Simulator, service: str, target: dict[str, Any], error: type[Exception], **data: Any
+    hass: HomeAssistant,
+    sim: Simulator,
+    service: str,
+    target: dict[str, Any],
+    error: type[Exception],
+    **data: Any,
 ) -> HomeAssistantError:
     """Call the action, expecting `error`; returns it."""
     with pytest.raises(error) as caught:
@@ -96,7 +101,9 @@ async def test_transfer_input(
 ) -> None:
     me = await ready(hass, sim)
     await connected_call(hass, sim, me)
-    error = await refused(hass, sim, "transfer", {ATTR_ENTITY_ID: sensor_of(hass, me)}, ServiceValidationError, **data)
+    error = await refused(
+        hass, sim, "transfer", {ATTR_ENTITY_ID: sensor_of(hass, me)}, ServiceValidationError, **data
+    )
     assert error.translation_key == key
     if placeholders is not None:
         assert error.translation_placeholders == placeholders
@@ -106,11 +113,19 @@ async def test_transfer_input(
 
 @pytest.mark.parametrize(
     ("data", "field"),
-    [({"to": "tomorrow"}, "to"), ({"to": "+14155550123", "from": "1"}, "from"), ({"to": "101", "caller_id": "x"}, "caller_id")],
+    [
+        ({"to": "tomorrow"}, "to"),
+        ({"to": "+14155550123", "from": "1"}, "from"),
+        ({"to": "101", "caller_id": "x"}, "caller_id"),
+    ],
 )
-async def test_ring_out_numbers(hass: HomeAssistant, sim: Simulator, data: dict[str, str], field: str) -> None:
+async def test_ring_out_numbers(
+    hass: HomeAssistant, sim: Simulator, data: dict[str, str], field: str
+) -> None:
     me = await ready(hass, sim)
-    error = await refused(hass, sim, "ring_out", {ATTR_ENTITY_ID: sensor_of(hass, me)}, ServiceValidationError, **data)
+    error = await refused(
+        hass, sim, "ring_out", {ATTR_ENTITY_ID: sensor_of(hass, me)}, ServiceValidationError, **data
+    )
     assert error.translation_key == "invalid_phone_number"
     assert error.translation_placeholders == {"field": field}
     assert control_requests(sim) == 0
@@ -122,7 +137,12 @@ async def test_ring_out_needs_a_number_to_ring_first(hass: HomeAssistant, sim: S
     ext.phone_number = ""
     me = await ready(hass, sim, ext.id)
     error = await refused(
-        hass, sim, "ring_out", {ATTR_ENTITY_ID: sensor_of(hass, me)}, ServiceValidationError, to="+14155550123"
+        hass,
+        sim,
+        "ring_out",
+        {ATTR_ENTITY_ID: sensor_of(hass, me)},
+        ServiceValidationError,
+        to="+14155550123",
     )
     assert error.translation_key == "no_from_number"
     assert control_requests(sim) == 0
@@ -146,14 +166,19 @@ async def test_missing_permission_at_setup(
     if service == "hold":
         await connected_call(hass, sim, me)
 
-    error = await refused(hass, sim, service, {ATTR_ENTITY_ID: sensor_of(hass, me)}, HomeAssistantError, **data)
+    error = await refused(
+        hass, sim, service, {ATTR_ENTITY_ID: sensor_of(hass, me)}, HomeAssistantError, **data
+    )
 
     assert not isinstance(error, ServiceValidationError)
     assert error.translation_key == "action_missing_permissions"
     assert error.translation_placeholders == {"permissions": missing}
     assert control_requests(sim) == 0
     # What needs other permissions still works.
-    assert hass.states.get(er.async_get(hass).async_get_entity_id("select", DOMAIN, f"{me}_user_status")).state == "available"  # type: ignore[union-attr]
+    assert (
+        hass.states.get(er.async_get(hass).async_get_entity_id("select", DOMAIN, f"{me}_user_status")).state
+        == "available"
+    )  # type: ignore[union-attr]
     assert await hass.config_entries.async_unload(entry.entry_id)
     # Granted again: the next setup clears the issue.
     sim.state.app.permissions.add(missing)
@@ -182,7 +207,7 @@ async def test_permission_refused_later(hass: HomeAssistant, sim: Simulator) -> 
 
 
 @pytest.mark.parametrize(
-    ("status_code", "retry_after", "key", "placeholders"),
+    "case",
     [
         (404, None, "action_not_found", None),
         (409, None, "action_refused", {"status": "409", "code": "CMN-409"}),
@@ -192,15 +217,11 @@ async def test_permission_refused_later(hass: HomeAssistant, sim: Simulator) -> 
     ],
 )
 async def test_refusals(
-    hass: HomeAssistant,
-    sim: Simulator,
-    status_code: int,
-    retry_after: float | None,
-    key: str,
-    placeholders: dict[str, str] | None,
+    hass: HomeAssistant, sim: Simulator, case: tuple[int, float | None, str, dict[str, str] | None]
 ) -> None:
     """The call is gone, not in a state for it, throttled, or RingCentral fails: the error says so,
     and the call stays as it is."""
+    status_code, retry_after, key, placeholders = case
     me = await ready(hass, sim)
     await connected_call(hass, sim, me)
     sim.state.faults.http.append(
@@ -231,3 +252,22 @@ async def test_ring_out_never_waits_for_the_rate_limit(hass: HomeAssistant, sim:
     assert error.translation_key == "action_rate_limited"
     assert control_requests(sim) == sent
     await wait_for(hass, lambda: status(hass, me) != "no_call")
+
+
+async def test_rejected_credentials(hass: HomeAssistant, sim: Simulator) -> None:
+    """The JWT no longer works: the action says to re-authenticate, and Home Assistant asks for it."""
+    me = await ready(hass, sim)
+    await connected_call(hass, sim, me)
+    sim.state.account.extensions[me].jwt = "sim-jwt-replaced"
+    for session in sim.state.auth.sessions_of(me):
+        sim.state.auth.revoke(session)
+
+    error = await refused(hass, sim, "hold", {ATTR_ENTITY_ID: sensor_of(hass, me)}, HomeAssistantError)
+
+    assert error.translation_key == "action_authentication_error"
+    await wait_for(
+        hass,
+        lambda: any(
+            flow["context"]["source"] == "reauth" for flow in hass.config_entries.flow.async_progress()
+        ),
+    )

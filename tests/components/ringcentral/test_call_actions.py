@@ -43,15 +43,9 @@ async def ready(hass: HomeAssistant, sim: Simulator, extension_id: str | None = 
     return str(entry.data["extension_id"])
 
 
-async def play_until(hass: HomeAssistant, sim: Simulator, tsid: str, ext_id: str, shown: str) -> None:
-    """Step the simulator's call until HA shows `shown` for the extension."""
-    while status(hass, ext_id) != shown:
-        assert sim.state.calls.step(tsid), f"the call ended before {shown}"
-        truth = sim.state.calls.ground_truth()[ext_id]["telephonyStatus"]
-        await wait_for(hass, lambda: status(hass, ext_id) != "no_call" or truth == "NoCall")
-
-
-async def connected_call(hass: HomeAssistant, sim: Simulator, ext_id: str, scenario: str = "inbound_answered") -> str:
+async def connected_call(
+    hass: HomeAssistant, sim: Simulator, ext_id: str, scenario: str = "inbound_answered"
+) -> str:
     tsid = sim.state.calls.start(scenario, ext_id, step=True)
     sim.state.calls.step(tsid)  # rings
     await wait_for(hass, lambda: status(hass, ext_id) == "ringing")
@@ -133,20 +127,21 @@ async def test_transfer(hass: HomeAssistant, sim: Simulator, target: dict[str, s
     await wait_for(hass, lambda: status(hass, me) == "no_call")
     if "extension_number" in target:
         await wait_for(hass, lambda: status(hass, second.id) == "ringing")
-    moved = [run for run in sim.state.calls.running() if run != tsid]
-    for run in moved:
-        while sim.state.calls.step(run):
-            pass
-    await wait_for(hass, lambda: status(hass, second.id) == "no_call")
-    await barrier(hass, sim, me)
-    await barrier(hass, sim, second.id)
-    assert recorder[me].entity_events == ["ringing", "answered", "ended"]
-    assert recorder[me].bus_types == ["ringing", "answered", "ended"]
     expected_second = {
         "extension_number": ["ringing", "answered", "ended"],
         "phone_number": [],
         "voicemail": ["voicemail", "missed"],
     }[next(iter(target))]
+    moved = [run for run in sim.state.calls.running() if run != tsid]
+    for run in moved:
+        while sim.state.calls.step(run):
+            pass
+    await wait_for(hass, lambda: recorder[second.id].bus_types == expected_second)
+    await wait_for(hass, lambda: status(hass, second.id) == "no_call")
+    await barrier(hass, sim, me)
+    await barrier(hass, sim, second.id)
+    assert recorder[me].entity_events == ["ringing", "answered", "ended"]
+    assert recorder[me].bus_types == ["ringing", "answered", "ended"]
     assert recorder[second.id].bus_types == expected_second
     recorder.stop()
 
@@ -193,8 +188,10 @@ async def test_one_of_several_calls(hass: HomeAssistant, sim: Simulator) -> None
         sim.state.calls.step(tsid)
     await wait_for(
         hass,
-        lambda: sorted(c["status"] for c in hass.states.get(sensor_of(hass, me)).attributes["active_calls"])
-        == ["call_connected", "on_hold"],
+        lambda: (
+            sorted(c["status"] for c in hass.states.get(sensor_of(hass, me)).attributes["active_calls"])
+            == ["call_connected", "on_hold"]
+        ),
     )
     calls = hass.states.get(sensor_of(hass, me)).attributes["active_calls"]
     target = {ATTR_ENTITY_ID: sensor_of(hass, me)}
@@ -209,6 +206,8 @@ async def test_one_of_several_calls(hass: HomeAssistant, sim: Simulator) -> None
     await act(hass, "hold", target)
     await wait_for(
         hass,
-        lambda: [c["status"] for c in hass.states.get(sensor_of(hass, me)).attributes["active_calls"]]
-        == ["on_hold", "on_hold"],
+        lambda: (
+            [c["status"] for c in hass.states.get(sensor_of(hass, me)).attributes["active_calls"]]
+            == ["on_hold", "on_hold"]
+        ),
     )

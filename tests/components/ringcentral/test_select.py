@@ -7,15 +7,23 @@ import re
 from datetime import timedelta
 
 import pytest
-from homeassistant.components.select import ATTR_OPTION, ATTR_OPTIONS, DOMAIN as SELECT_DOMAIN
-from homeassistant.components.select import SERVICE_SELECT_OPTION
+from homeassistant.components.select import ATTR_OPTION, ATTR_OPTIONS, SERVICE_SELECT_OPTION
+from homeassistant.components.select import DOMAIN as SELECT_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.ringcentral.const import DND_OPTIONS, DOMAIN, MONITOR_ACCOUNT, USER_STATUS_OPTIONS
+from custom_components.ringcentral.const import (
+    DND_OPTIONS,
+    DOMAIN,
+    MONITOR_ACCOUNT,
+    MONITOR_SELECTED,
+    USER_STATUS_OPTIONS,
+)
 from custom_components.ringcentral.presence_edits import CONFIRM_TIMEOUT, camel
 from rcsim import Simulator
 from rcsim.faults import HttpFault, NotificationFaults
@@ -50,9 +58,9 @@ class StateLog:
             return
         if event.data["entity_id"] in self.states:
             self.states[event.data["entity_id"]].append(new.state)
-        if event.data["entity_id"].startswith("sensor.") and "dnd_status" in new.attributes:
-            if not self.dnd_attribute or self.dnd_attribute[-1] != new.attributes["dnd_status"]:
-                self.dnd_attribute.append(new.attributes["dnd_status"])
+        dnd = new.attributes.get("dnd_status")
+        if event.data["entity_id"].startswith("sensor.") and dnd and self.dnd_attribute[-1:] != [dnd]:
+            self.dnd_attribute.append(dnd)
 
     def stop(self) -> None:
         self._unsub()
@@ -160,10 +168,12 @@ async def test_an_older_notification_after_the_answer_does_not_flick_back(
     sim.state.calls.set_presence(me, user_status="Available")
     await wait_for(
         hass,
-        lambda: not coordinator.control.edits.active
-        and hass.states.get(entity_id(hass, "sensor", f"{me}_call_status")).attributes["user_status"]
-        == "available",
-        advance=timedelta(seconds=1),
+        lambda: (
+            not coordinator.control.edits.active
+            and hass.states.get(entity_id(hass, "sensor", f"{me}_call_status")).attributes["user_status"]
+            == "available"
+        ),
+        advance=timedelta(seconds=4),
     )
     log.stop()
     assert hass.states.get(entity).state == "do_not_accept_any_calls"
@@ -187,7 +197,9 @@ async def test_an_unconfirmed_change_is_re_read(hass: HomeAssistant, sim: Simula
     await select(hass, entity, "busy")
     assert coordinator.control.edits.active
 
-    await wait_for(hass, lambda: not coordinator.control.edits.active, advance=CONFIRM_TIMEOUT / 4)
+    # Once past the wait (not again and again: the resync's own requests must not time out early).
+    async_fire_time_changed(hass, dt_util.utcnow() + CONFIRM_TIMEOUT + timedelta(seconds=1))
+    await wait_for(hass, lambda: not coordinator.control.edits.active)
     assert hass.states.get(entity).state == "busy"
     assert sum(1 for e in sim.state.log if e["kind"] == "request" and e.get("method") == "GET") > reads
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -243,7 +255,7 @@ async def test_a_permission_refused_later_turns_the_selects_off(hass: HomeAssist
 
 
 @pytest.mark.parametrize(
-    ("status", "retry_after", "key", "placeholders"),
+    "case",
     [
         # A 403 that names no permission: the one the select needs.
         (403, None, "action_missing_permissions", {"permissions": "EditPresence"}),
@@ -256,21 +268,21 @@ async def test_a_permission_refused_later_turns_the_selects_off(hass: HomeAssist
     ],
 )
 async def test_refusals_say_what_happened(
-    hass: HomeAssistant,
-    sim: Simulator,
-    status: int,
-    retry_after: float | None,
-    key: str,
-    placeholders: dict[str, str] | None,
+    hass: HomeAssistant, sim: Simulator, case: tuple[int, float | None, str, dict[str, str] | None]
 ) -> None:
     """RingCentral's refusals are translated errors; the select keeps showing what RingCentral has."""
+    status, retry_after, key, placeholders = case
     entry = make_entry(sim)
     await setup_entry(hass, entry)
     me = entry.data["extension_id"]
     entity = entity_id(hass, "select", f"{me}_do_not_disturb")
     sim.state.faults.http.append(
         HttpFault(
-            path=re.compile(r"/presence$"), status=status, method="PUT", remaining=None, retry_after=retry_after
+            path=re.compile(r"/presence$"),
+            status=status,
+            method="PUT",
+            remaining=None,
+            retry_after=retry_after,
         )
     )
 
@@ -281,7 +293,8 @@ async def test_refusals_say_what_happened(
     assert caught.value.translation_key == key
     if placeholders is not None:
         assert caught.value.translation_placeholders == placeholders
-    assert hass.states.get(entity).state == "take_all_calls"
+    # (A missing permission turns the selects off.)
+    assert hass.states.get(entity).state == (STATE_UNAVAILABLE if status == 403 else "take_all_calls")
     assert not entry.runtime_data.coordinator.control.edits.active
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -302,4 +315,85 @@ async def test_a_select_never_waits_for_the_rate_limit(hass: HomeAssistant, sim:
 
     assert caught.value.translation_key == "action_rate_limited"
     assert presence_puts(sim) == sent
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_selecting_what_is_shown_changes_nothing(hass: HomeAssistant, sim: Simulator) -> None:
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    me = entry.data["extension_id"]
+    entity = entity_id(hass, "select", f"{me}_do_not_disturb")
+    log = StateLog(hass, entity)
+
+    await select(hass, entity, "take_all_calls")
+
+    assert presence_puts(sim) == 1
+    assert not entry.runtime_data.coordinator.control.edits.active
+    await hass.async_block_till_done()
+    assert log.states[entity] == []
+    log.stop()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_change_on_the_phone_racing_the_confirmation_wins(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """The PUT's notification arrives only after a newer change made on the phone (reordered): the
+    engine applies both at once and shows the phone's value; the select follows it shortly after."""
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.connected)
+    me = entry.data["extension_id"]
+    entity = entity_id(hass, "select", f"{me}_do_not_disturb")
+    # The PUT's own notification is held back until the next one has gone out.
+    sim.state.faults.notifications = NotificationFaults(reorder=1.0, delay=10_000, remaining=1)
+
+    await select(hass, entity, "do_not_accept_any_calls")
+    sim.state.calls.set_presence(me, dnd_status="TakeDepartmentCallsOnly")
+
+    await wait_for(
+        hass,
+        lambda: hass.states.get(entity).state == "take_department_calls_only",
+        advance=timedelta(seconds=6),
+    )
+    assert not coordinator.control.edits.active
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_an_unconfirmed_change_yields_to_what_rest_says(hass: HomeAssistant, sim: Simulator) -> None:
+    """The PUT's notification is lost and the status changes again unseen: the re-read shows it."""
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(hass, lambda: coordinator.connected)
+    me = entry.data["extension_id"]
+    entity = entity_id(hass, "select", f"{me}_user_status")
+    sim.state.faults.notifications = NotificationFaults(drop=1.0, remaining=1)
+    await select(hass, entity, "busy")
+    sim.state.account.extensions[me].user_status = "Offline"  # changed without a notification
+
+    async_fire_time_changed(hass, dt_util.utcnow() + CONFIRM_TIMEOUT + timedelta(seconds=1))
+
+    await wait_for(hass, lambda: hass.states.get(entity).state == "offline")
+    assert not coordinator.control.edits.active
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_another_users_presence_needs_an_admin(hass: HomeAssistant, sim: Simulator) -> None:
+    """A user who is not an admin may watch a colleague but not set their presence: RingCentral
+    refuses for a user permission; nothing is turned off (the app has what it needs)."""
+    admin, user = list(sim.state.account.extensions)[:2]
+    assert not sim.state.account.extensions[user].admin
+    entry = make_entry(sim, user, monitor=MONITOR_SELECTED, extensions=[user, admin])
+    await setup_entry(hass, entry)
+    entity = entity_id(hass, "select", f"{admin}_do_not_disturb")
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await select(hass, entity, "do_not_accept_any_calls")
+
+    assert caught.value.translation_key == "action_user_permission"
+    assert caught.value.translation_placeholders == {"permissions": "EditPresenceStatus"}
+    assert ir_issue(hass, entry.entry_id) is None
+    assert hass.states.get(entity).state == "take_all_calls"
     assert await hass.config_entries.async_unload(entry.entry_id)
