@@ -518,3 +518,12 @@ async def test_a_timed_ringout_answers_by_itself(
     assert codes == ["Setup", "Proceeding", "Answered", "Disconnected"]
     status = (await admin.ok("GET", f"/extension/~/ring-out/{ringout}"))["status"]
     assert status == {"callStatus": "Success", "callerStatus": "Success", "calleeStatus": "Success"}
+
+
+async def test_ringout_settings_change_at_run_time(api: Api, simulator: Simulator) -> None:
+    response = await api.control("POST", "config", {"api_calls_step": False, "ringout_answer_delay": 1.5})
+    assert response.status == 200, await response.text()
+    assert (simulator.state.config.api_calls_step, simulator.state.config.ringout_answer_delay) == (
+        False,
+        1.5,
+    )

@@ -50,7 +50,9 @@ class RingOutStatus:
             ringout_id = str(ringout_id)
         if not isinstance(ringout_id, str) or not ringout_id:
             raise ParseError(f"{what}: id missing")
-        status = raw.get("status") or {}
+        status = raw.get("status")
+        if status is None:
+            status = {}
         if not isinstance(status, dict):
             raise ParseError(f"{what}.status: expected an object, got {type(status).__name__}")
         values = []
