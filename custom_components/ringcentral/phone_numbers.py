@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
-# Digits with an optional leading +; spaces, dots, dashes and parentheses are ignored. Short numbers
-# (an extension, a service code) are allowed: RingCentral decides what it can dial.
-_PHONE: Final = re.compile(r"^\+?[0-9]{2,15}$")
+# Digits with an optional leading +, 7 to 15 of them (E.164 at most; what the client library accepts);
+# spaces, dots, dashes and parentheses are ignored. Extensions are reached by extension number instead.
+_PHONE: Final = re.compile(r"^\+?[0-9]{7,15}$")
 _NOISE: Final = re.compile(r"[\s().\-]")
 
 

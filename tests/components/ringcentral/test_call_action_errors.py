@@ -116,7 +116,8 @@ async def test_transfer_input(
     [
         ({"to": "tomorrow"}, "to"),
         ({"to": "+14155550123", "from": "1"}, "from"),
-        ({"to": "101", "caller_id": "x"}, "caller_id"),
+        ({"to": "+14155550123", "caller_id": "x"}, "caller_id"),
+        ({"to": "101"}, "to"),
     ],
 )
 async def test_ring_out_numbers(
