@@ -43,7 +43,13 @@ from .webhook import async_remove_webhook
 # it arrives (HA warns about setups slower than 10 s).
 FIRST_SYNC_TIMEOUT = 8.0
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    # Control (issue 15): do not disturb and user status.
+    Platform.SELECT,
+    Platform.SENSOR,
+]
 
 # Config entries only: nothing to read from configuration.yaml.
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)

@@ -1,4 +1,5 @@
-"""Config flow: JWT credentials (user, reauth, reconfigure) and options (which extensions, transport)."""
+"""Config flow: JWT credentials (user, reauth, reconfigure) and options (which extensions, transport, the
+phone click-to-dial rings first)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ from .const import (
     CONF_EXTENSIONS,
     CONF_JWT,
     CONF_MONITOR,
+    CONF_RING_OUT_FROM,
     CONF_SERVER,
     CONF_TRANSPORT,
     DEFAULT_SERVER,
@@ -59,6 +61,7 @@ from .const import (
     TRANSPORT_WEBHOOK,
 )
 from .extensions import async_list_user_extensions, extension_name
+from .phone_numbers import normalise_phone_number
 from .transports import TRANSPORTS, simulator_host
 from .webhook import webhook_possible
 
@@ -68,6 +71,7 @@ REQUIRED_PERMISSIONS = ("ReadAccounts", "ReadPresence", "CallControl", "WebSocke
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_TEL = TextSelector(TextSelectorConfig(type=TextSelectorType.TEL))
 
 
 @dataclass(frozen=True)
@@ -261,7 +265,7 @@ class RingCentralConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> RingCentralOptionsFlow:
-        """Options: which extensions to monitor and how notifications arrive."""
+        """Options: which extensions to monitor, how notifications arrive, the phone ring_out rings."""
         return RingCentralOptionsFlow()
 
 
@@ -272,14 +276,20 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
         self._choice: dict[str, Any] = {}
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Monitoring mode and transport."""
+        """Monitoring mode, transport, and the phone click-to-dial rings first."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            ring_out_from = user_input.get(CONF_RING_OUT_FROM, "").strip()
             if user_input.get(CONF_TRANSPORT) == TRANSPORT_WEBHOOK and not webhook_possible(
                 self.hass, allow_plain_http=simulator_host(self.config_entry.data[CONF_SERVER]) is not None
             ):
                 errors[CONF_TRANSPORT] = "webhook_needs_https"
+            elif ring_out_from and normalise_phone_number(ring_out_from) is None:
+                errors[CONF_RING_OUT_FROM] = "invalid_phone_number"
             else:
+                user_input.pop(CONF_RING_OUT_FROM, None)
+                if ring_out_from:
+                    user_input[CONF_RING_OUT_FROM] = normalise_phone_number(ring_out_from)
                 self._choice = dict(user_input)
                 if user_input[CONF_MONITOR] == MONITOR_SELECTED:
                     return await self.async_step_extensions()
@@ -299,6 +309,9 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
                 ): SelectSelector(
                     SelectSelectorConfig(options=list(TRANSPORTS), translation_key=CONF_TRANSPORT)
                 ),
+                vol.Optional(
+                    CONF_RING_OUT_FROM, description={"suggested_value": options.get(CONF_RING_OUT_FROM)}
+                ): _TEL,
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema, errors=errors)

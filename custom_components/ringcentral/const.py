@@ -85,3 +85,43 @@ def extension_signal(entry_id: str, extension_id: str) -> str:
 def account_signal(entry_id: str) -> str:
     """Dispatcher signal for changes of the account (connectivity, new extensions)."""
     return f"{DOMAIN}_{entry_id}_account"
+
+
+# --- Control (issue 15): presence selects, call actions, click-to-dial ------------------------------
+
+# Select options: RingCentral's dndStatus and userStatus in snake_case.
+DND_OPTIONS: Final = (
+    "take_all_calls",
+    "do_not_accept_department_calls",
+    "take_department_calls_only",
+    "do_not_accept_any_calls",
+)
+USER_STATUS_OPTIONS: Final = ("available", "busy", "offline")
+# Extension types whose presence can be set (RingCentral: regular user extensions only).
+PRESENCE_EXTENSION_TYPES: Final = frozenset({"User"})
+
+# App permissions that unlock control features; without one, only its features are off.
+PERMISSION_EDIT_PRESENCE: Final = "EditPresence"
+PERMISSION_CALL_CONTROL: Final = "CallControl"
+PERMISSION_RING_OUT: Final = "RingOut"
+CONTROL_PERMISSIONS: Final = (PERMISSION_EDIT_PRESENCE, PERMISSION_CALL_CONTROL, PERMISSION_RING_OUT)
+ISSUE_CONTROL_PERMISSIONS: Final = "control_permissions"
+
+# Option: the phone RingOut rings first for the user's own extension (default: its direct number).
+CONF_RING_OUT_FROM: Final = "ring_out_from"
+
+# Actions.
+SERVICE_HANG_UP: Final = "hang_up"
+SERVICE_HOLD: Final = "hold"
+SERVICE_RESUME: Final = "resume"
+SERVICE_REJECT: Final = "reject"
+SERVICE_TRANSFER: Final = "transfer"
+SERVICE_RING_OUT: Final = "ring_out"
+ATTR_TELEPHONY_SESSION_ID: Final = "telephony_session_id"
+ATTR_PHONE_NUMBER: Final = "phone_number"
+ATTR_EXTENSION_NUMBER: Final = "extension_number"
+ATTR_VOICEMAIL: Final = "voicemail"
+ATTR_TO: Final = "to"
+ATTR_FROM: Final = "from"
+ATTR_CALLER_ID: Final = "caller_id"
+ATTR_PLAY_PROMPT: Final = "play_prompt"

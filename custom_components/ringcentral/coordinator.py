@@ -10,7 +10,7 @@ entities are unavailable rather than showing a state that may be hours old.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +37,7 @@ from .const import (
     RECOVERY_WINDOW,
     account_signal,
 )
+from .control import Control
 from .devices import ExtensionDevices
 from .fanout import Fanout
 from .issues import (
@@ -54,6 +55,8 @@ TIMER_UNAVAILABLE = "unavailable"
 TIMER_TICK = "tick"
 
 type ExtensionsListener = Callable[[list[str]], None]
+
+_PRESENCE_KINDS = (FilterKind.PRESENCE, FilterKind.ACCOUNT_PRESENCE)
 
 
 @dataclass(slots=True)
@@ -110,6 +113,15 @@ class RingCentralCoordinator:
         self._tick_at: datetime | None = None
         # If a call's session cannot be read by the first resync, it must still not be announced again.
         self.engine.restore_announced(token_store.calls)
+        # What the entry may change, and the presence it set (laid over the engine's view).
+        self.control = Control(
+            hass,
+            entry,
+            client,
+            engine_view=self._engine_view,
+            send=self._async_send_views,
+            resync=self.resync.async_schedule,
+        )
 
     # --- what entities read --------------------------------------------------------------------------
 
@@ -139,10 +151,20 @@ class RingCentralCoordinator:
         """False while notifications could not flow for longer than the recovery window."""
         return self._fresh
 
+    def direct_number(self, extension_id: str) -> str | None:
+        """The number RingOut rings first by default: the extension's own (its profile's business
+        phone, usually its direct number)."""
+        info = self.devices.extensions.get(extension_id)
+        return None if info is None else info.business_phone
+
     def is_available(self, extension_id: str) -> bool:
         return self._fresh and extension_id in self.devices.extensions
 
     def view(self, extension_id: str) -> ExtensionView:
+        """What entities show: the engine's state, with presence this entry just set laid over it."""
+        return self.control.edits.overlay(extension_id, self._engine_view(extension_id))
+
+    def _engine_view(self, extension_id: str) -> ExtensionView:
         return extension_view(self.engine.state(extension_id))
 
     @callback
@@ -162,6 +184,8 @@ class RingCentralCoordinator:
         self._async_set_sources()
         # The test call must also prove presence can be read (the app may lack ReadPresence).
         await self.client.get_presence(me.id)
+        # Control features the app has no permission for stay off (a repair issue says so).
+        await self.control.async_check_permissions()
         # The state itself is read once the subscription exists (the transport's first connection
         # reports NEW), so nothing can fall between snapshot and subscription, and startup reads
         # presence once, not twice. `async_wait_first_sync` lets setup wait for it.
@@ -187,6 +211,7 @@ class RingCentralCoordinator:
         for name in list(self._timers):
             self._cancel_timer(name)
         self.resync.async_stop()
+        self.control.async_stop()
         await self.push.async_stop()
         # Ends already reported fire now: the settle time they wait for would outlive this coordinator.
         self._async_dispatch(self.engine.finish(self._now()))
@@ -222,6 +247,8 @@ class RingCentralCoordinator:
                 if extension_id not in self.devices.extensions:
                     self.devices.async_unknown_extension(extension_id)
                     return
+            if self.control.edits.active and notification.kind in _PRESENCE_KINDS:
+                self.control.async_observe(notification.presence())
             update = self.engine.apply_notification(notification, self._now())
         except ParseError as err:
             LOGGER.warning("Ignoring a notification RingCentral sent in an unexpected shape: %s", err.message)
@@ -296,6 +323,7 @@ class RingCentralCoordinator:
             LOGGER.info("RingCentral call state is up to date again")
         self._fresh = True
         self.fanout.async_send_all()
+        self.control.async_resynced()
 
     # --- monitored extensions ------------------------------------------------------------------------
 
@@ -334,7 +362,16 @@ class RingCentralCoordinator:
             LOGGER.debug("RingCentral notifications were lost (sequence gap); re-reading call state")
             self.resync.async_after_loss()
         self._async_schedule_tick()
+        self.control.async_settle(update.changed)
         self.fanout.async_send(update)
+
+    @callback
+    def _async_send_views(self, extension_ids: Iterable[str] | None) -> None:
+        """Signal these extensions' views (None: every extension's) without an engine change."""
+        if extension_ids is None:
+            self.fanout.async_send_all()
+        else:
+            self.fanout.async_send(EngineUpdate(changed=frozenset(extension_ids)))
 
     @callback
     def _async_schedule_tick(self) -> None:

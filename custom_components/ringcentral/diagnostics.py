@@ -13,6 +13,7 @@ from .const import (
     CONF_CLIENT_SECRET,
     CONF_CLOUDHOOK_URL,
     CONF_JWT,
+    CONF_RING_OUT_FROM,
     CONF_WEBHOOK_ID,
     CONF_WEBHOOK_TOKEN,
 )
@@ -26,6 +27,7 @@ TO_REDACT = {
     CONF_WEBHOOK_ID,
     CONF_WEBHOOK_TOKEN,
     CONF_CLOUDHOOK_URL,
+    CONF_RING_OUT_FROM,
     "access_token",
     "refresh_token",
     "title",
@@ -84,4 +86,9 @@ def _coordinator_diagnostics(coordinator: RingCentralCoordinator) -> dict[str, A
             ],
         },
         "state": {ext_id: coordinator.view(ext_id).as_dict() for ext_id in coordinator.extensions},
+        # Control (issue 15): permissions the app lacks, presence set and not yet confirmed.
+        "control": {
+            "missing_permissions": sorted(coordinator.control.missing),
+            "presence_edits": coordinator.control.edits.diagnostics(),
+        },
     }

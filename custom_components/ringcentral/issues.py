@@ -1,5 +1,5 @@
-"""Repair issues the entry raises: missing app permissions, refused notification filters, and a chosen
-transport RingCentral (or Home Assistant) could not provide.
+"""Repair issues the entry raises: missing app permissions (for watching, or for the control features),
+refused notification filters, and a chosen transport RingCentral (or Home Assistant) could not provide.
 
 None is fixable by a flow (the user acts in the RingCentral developer console or in the options), so
 there is no `repairs` platform; this module only creates and deletes the issues.
@@ -18,6 +18,7 @@ from .aioringcentral.filters import FilterKind, classify
 from .aioringcentral.models import DisabledFilter
 from .const import (
     DOMAIN,
+    ISSUE_CONTROL_PERMISSIONS,
     ISSUE_FILTERS_REFUSED,
     ISSUE_MISSING_PERMISSIONS,
     ISSUE_MONITORED_ELSEWHERE,
@@ -147,3 +148,27 @@ def async_update_monitored_elsewhere_issue(
             "extensions": "; ".join(f"{name} ({other})" for name, other in pairs),
         },
     )
+
+
+# --- Control permissions (issue 15): features that stay off without them ------------------------------
+
+
+@callback
+def async_create_control_permissions_issue(
+    hass: HomeAssistant, entry: ConfigEntry, permissions: Iterable[str]
+) -> None:
+    """A repair issue naming the control permissions to add; the features needing them are off."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{ISSUE_CONTROL_PERMISSIONS}_{entry.entry_id}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_CONTROL_PERMISSIONS,
+        translation_placeholders={"title": entry.title, "permissions": ", ".join(permissions)},
+    )
+
+
+@callback
+def async_delete_control_permissions_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_CONTROL_PERMISSIONS}_{entry.entry_id}")

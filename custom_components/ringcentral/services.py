@@ -1,23 +1,25 @@
 """Service actions, registered once in `async_setup` (not per entry) so they exist, and fail clearly,
 even while no entry is loaded.
 
-No action is registered yet. Actions will target extension devices (or their entities);
-`async_resolve_extensions` turns such a target into the loaded entries and extension ids to act on.
+Actions target extension devices (or their entities); `async_resolve_extensions` turns such a target
+into the loaded entries and extension ids to act on, `async_resolve_extension` into exactly one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
+from . import call_actions
 from .compat import device_config_entry_ids
 from .const import DOMAIN
 
@@ -35,7 +37,40 @@ class ExtensionTarget:
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the integration's actions (none yet)."""
+    """Register the integration's actions."""
+    # Call control and click-to-dial (issue 15).
+    for name, action in call_actions.ACTIONS.items():
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            _with_one_extension(action.handler),
+            schema=action.schema,
+            supports_response=action.supports_response,
+        )
+
+
+def _with_one_extension(
+    handler: call_actions.Handler,
+) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
+    """A service handler that resolves the call's target to one extension and hands it on."""
+
+    async def _async_handle(call: ServiceCall) -> ServiceResponse:
+        return await handler(async_resolve_extension(call.hass, call), call)
+
+    return _async_handle
+
+
+@callback
+def async_resolve_extension(hass: HomeAssistant, call: ServiceCall) -> ExtensionTarget:
+    """The one extension a call targets; `ServiceValidationError` for none or several."""
+    targets = async_resolve_extensions(hass, call)
+    if len(targets) != 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="one_target",
+            translation_placeholders={"count": str(len(targets))},
+        )
+    return targets[0]
 
 
 @callback

@@ -17,6 +17,7 @@ DASHBOARD_TITLE = "RingCentral"
 ROW_CALL_STATUS = "Call status"
 ROW_ON_CALL = "On call"
 ROW_LAST_EVENT = "Last call event"
+ROW_DO_NOT_DISTURB = "Do not disturb"
 
 # The cards that need the recorder: a timeline of every extension's call status and on-call state,
 # and a log of call-status changes.
@@ -35,6 +36,7 @@ class ExtensionCard:
     call_status: str
     on_call: str | None
     call_event: str | None
+    do_not_disturb: str | None = None
 
 
 def extension_cards(
@@ -58,6 +60,7 @@ def extension_cards(
             call_status=keys["call_status"],
             on_call=keys.get("on_call"),
             call_event=keys.get("call"),
+            do_not_disturb=keys.get("do_not_disturb"),
         )
         for device_id, keys in by_device.items()
         if "call_status" in keys
@@ -66,8 +69,8 @@ def extension_cards(
 
 
 def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) -> dict[str, Any]:
-    """The dashboard: one entities card per extension (status, on call, last event), then the history
-    graph and the logbook of every extension, then the account's card."""
+    """The dashboard: one entities card per extension (status, on call, last event, do not disturb), then
+    the history graph and the logbook of every extension, then the account's card."""
     view_cards: list[dict[str, Any]] = []
     for card in cards:
         rows: list[dict[str, Any]] = [{"entity": card.call_status, "name": ROW_CALL_STATUS}]
@@ -76,6 +79,8 @@ def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) ->
         if card.call_event:
             # An event entity's row shows when the last event was and its (translated) type.
             rows.append({"entity": card.call_event, "name": ROW_LAST_EVENT})
+        if card.do_not_disturb:
+            rows.append({"entity": card.do_not_disturb, "name": ROW_DO_NOT_DISTURB})
         view_cards.append({"type": "entities", "title": card.name, "state_color": True, "entities": rows})
     if cards:
         # Short row names: the timeline's label column is narrow. Each extension's status row is named

@@ -414,7 +414,7 @@ def test_extension_info() -> None:
         {
             "id": 400144455008,
             "extensionNumber": "101",
-            "contact": {"firstName": "Alice", "lastName": "Johnson"},
+            "contact": {"firstName": "Alice", "lastName": "Johnson", "businessPhone": "+16505550101"},
             "type": "User",
             "status": "Enabled",
             "account": {"id": "400144452008"},
@@ -426,11 +426,15 @@ def test_extension_info() -> None:
     assert info.is_admin is True
     assert info.permissions == ("admin",)
     assert info.account_id == "400144452008"
-    plain = ExtensionInfo.from_dict({"id": "5", "name": "Queue", "type": "Department"})
-    assert (plain.name, plain.is_admin, plain.permissions, plain.extension_number) == (
+    assert info.business_phone == "+16505550101"
+    plain = ExtensionInfo.from_dict(
+        {"id": "5", "name": "Queue", "type": "Department", "contact": {"businessPhone": ""}}
+    )
+    assert (plain.name, plain.is_admin, plain.permissions, plain.extension_number, plain.business_phone) == (
         "Queue",
         False,
         (),
+        None,
         None,
     )
     with pytest.raises(ParseError, match=r"extension\.permissions: expected a JSON object"):

@@ -67,6 +67,7 @@ class Extension:
     call_status: str
     on_call: str
     call: str
+    do_not_disturb: str
 
 
 @pytest.fixture
@@ -108,9 +109,11 @@ async def extension(hass: HomeAssistant, sim: Simulator, tmp_path: Path) -> Asyn
             if e.unique_id.startswith(f"{creds['extension_id']}_")
         }
 
-    await wait_for(hass, lambda: {"call_status", "on_call", "call"} <= entity_ids().keys())
+    await wait_for(hass, lambda: {"call_status", "on_call", "call", "do_not_disturb"} <= entity_ids().keys())
     ids = entity_ids()
-    yield Extension(str(creds["extension_id"]), ids["call_status"], ids["on_call"], ids["call"])
+    yield Extension(
+        str(creds["extension_id"]), ids["call_status"], ids["on_call"], ids["call"], ids["do_not_disturb"]
+    )
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
 

@@ -5,6 +5,7 @@ Services are phacc mock services, so the assertions are on exactly what HA was a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +233,50 @@ async def test_missed_call_notification_ignores_other_calls(
 
     await wait_for(hass, ended)
     assert not notify
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ({}, "DoNotAcceptAnyCalls", "TakeAllCalls"),
+        (
+            {"dnd_option": "do_not_accept_department_calls", "off_option": "take_department_calls_only"},
+            "DoNotAcceptDepartmentCalls",
+            "TakeDepartmentCallsOnly",
+        ),
+    ],
+)
+async def test_dnd_while(
+    hass: HomeAssistant, sim: Simulator, extension: Extension, case: tuple[dict[str, str], str, str]
+) -> None:
+    """While the entity is on the extension does not take calls (set at RingCentral, shown by the
+    select); off again, it takes them; the entity going unavailable changes nothing."""
+    inputs, while_on, afterwards = case
+    hass.states.async_set("input_boolean.sleeping", "off")
+    inputs = {"condition_entity": "input_boolean.sleeping", "dnd_select": extension.do_not_disturb, **inputs}
+    await load_automations(hass, [blueprint_automation("dnd_while.yaml", inputs)])
+    truth = sim.state.account.extensions[extension.id]
+
+    def shown(value: str) -> bool:
+        state = hass.states.get(extension.do_not_disturb)
+        return truth.dnd_status == value and state is not None and state.state == _snake(value)
+
+    hass.states.async_set("input_boolean.sleeping", "on")
+    await wait_for(hass, lambda: shown(while_on))
+    # A call now goes straight to voicemail when nothing is accepted.
+    if while_on == "DoNotAcceptAnyCalls":
+        tsid = sim.state.calls.start("inbound_answered", extension.id, step=True)
+        sim.state.calls.step(tsid)
+        assert sim.state.calls.ground_truth()[extension.id]["telephonyStatus"] == "NoCall"
+
+    hass.states.async_set("input_boolean.sleeping", "unavailable")
+    await hass.async_block_till_done()
+    assert truth.dnd_status == while_on
+
+    hass.states.async_set("input_boolean.sleeping", "on")
+    hass.states.async_set("input_boolean.sleeping", "off")
+    await wait_for(hass, lambda: shown(afterwards))
+
+
+def _snake(value: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower()

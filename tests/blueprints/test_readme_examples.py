@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import parse_yaml
 from pytest_homeassistant_custom_component.common import async_mock_service
 
@@ -19,7 +20,9 @@ from rcsim import Simulator
 from .conftest import README, Extension, finish, load_automations, step_until, wait_for
 
 _BLOCK_RE = re.compile(r"```yaml\n# Example: (?P<name>[^\n]+)\n(?P<body>.*?)```", re.DOTALL)
-_PLACEHOLDER_RE = re.compile(r"\b(sensor|binary_sensor|event)\.alice_smith_(call_status|on_call|call)\b")
+_PLACEHOLDER_RE = re.compile(
+    r"\b(sensor|binary_sensor|event|select)\.alice_smith_(call_status|on_call|call|do_not_disturb)\b"
+)
 
 
 def readme_examples() -> dict[str, str]:
@@ -29,9 +32,18 @@ def readme_examples() -> dict[str, str]:
 
 def example(name: str, extension: Extension) -> list[dict[str, Any]]:
     """The automations of one README example, with the test extension's entity ids."""
-    ids = {"call_status": extension.call_status, "on_call": extension.on_call, "call": extension.call}
-    text = _PLACEHOLDER_RE.sub(lambda m: ids[m[2]], readme_examples()[name])
-    return automations_of(text)
+    return automations_of(example_text(name, extension))
+
+
+def example_text(name: str, extension: Extension) -> str:
+    """One README example's YAML, with the test extension's entity ids."""
+    ids = {
+        "call_status": extension.call_status,
+        "on_call": extension.on_call,
+        "call": extension.call,
+        "do_not_disturb": extension.do_not_disturb,
+    }
+    return _PLACEHOLDER_RE.sub(lambda m: ids[m[2]], readme_examples()[name])
 
 
 def automations_of(text: str) -> list[dict[str, Any]]:
@@ -44,16 +56,26 @@ def automations_of(text: str) -> list[dict[str, Any]]:
 
 
 def test_readme_has_the_examples() -> None:
-    """The four examples the issue asks for are in the README, each a list of automations."""
+    """The examples the issues ask for are in the README: automations, a dashboard card and a script."""
     examples = readme_examples()
     assert list(examples) == [
+        "hang-up button",
+        "click-to-dial",
+        "do not disturb during meetings",
         "busy light",
         "pause music",
         "missed-call notification",
         "announce the caller",
     ]
-    for text in examples.values():
-        assert automations_of(text)
+    for name, text in examples.items():
+        data = parse_yaml(text)
+        assert isinstance(data, dict)
+        if name == "hang-up button":
+            assert data["tap_action"]["perform_action"] == "ringcentral.hang_up"
+        elif name == "click-to-dial":
+            assert data["script"]
+        else:
+            assert automations_of(text)
 
 
 async def test_example_busy_light(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
@@ -136,3 +158,50 @@ async def test_example_announce_the_caller(
     assert speak[0].data["entity_id"] == ["tts.home_assistant_cloud"]
     assert speak[0].data["media_player_entity_id"] == "media_player.kitchen"
     assert f"from {caller}." in speak[0].data["message"]
+
+
+async def test_example_hang_up_button(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    """Tapping the card runs its action: the connected call ends."""
+    card = parse_yaml(example_text("hang-up button", extension))
+    assert isinstance(card, dict)
+    tap = card["tap_action"]
+    assert tap["action"] == "perform-action"
+    tsid = sim.state.calls.start("inbound_answered", extension.id, step=True)
+    await step_until(hass, sim, tsid, extension, "call_connected")
+
+    domain, service = tap["perform_action"].split(".")
+    await hass.services.async_call(domain, service, {**tap.get("data", {}), **tap["target"]}, blocking=True)
+
+    await wait_for(hass, lambda: hass.states.get(extension.call_status).state == "no_call")  # type: ignore[union-attr]
+    assert sim.state.calls.ground_truth()[extension.id]["telephonyStatus"] == "NoCall"
+
+
+async def test_example_click_to_dial(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    """The script rings the extension first and logs the RingOut's id and status."""
+    log = async_mock_service(hass, "logbook", "log")
+    config = parse_yaml(example_text("click-to-dial", extension))
+    assert isinstance(config, dict)
+    assert await async_setup_component(hass, "script", {"script": config["script"]})
+
+    await hass.services.async_call("script", "call_the_plumber", blocking=True)
+
+    assert len(log) == 1
+    assert re.fullmatch(r"RingOut \S+: in_progress", log[0].data["message"])
+    await wait_for(hass, lambda: hass.states.get(extension.call_status).state == "ringing")  # type: ignore[union-attr]
+
+
+async def test_example_do_not_disturb_during_meetings(
+    hass: HomeAssistant, sim: Simulator, extension: Extension
+) -> None:
+    """A calendar event sets do not disturb at RingCentral; its end takes all calls again."""
+    hass.states.async_set("calendar.work", "off")
+    await load_automations(hass, example("do not disturb during meetings", extension))
+    truth = sim.state.account.extensions[extension.id]
+
+    hass.states.async_set("calendar.work", "on")
+    await wait_for(hass, lambda: truth.dnd_status == "DoNotAcceptAnyCalls")
+    await wait_for(hass, lambda: hass.states.get(extension.do_not_disturb).state == "do_not_accept_any_calls")  # type: ignore[union-attr]
+
+    hass.states.async_set("calendar.work", "off")
+    await wait_for(hass, lambda: truth.dnd_status == "TakeAllCalls")
+    await wait_for(hass, lambda: hass.states.get(extension.do_not_disturb).state == "take_all_calls")  # type: ignore[union-attr]

@@ -669,14 +669,16 @@ class ExtensionInfo:
     is_admin: bool = False
     permissions: tuple[str, ...] = ()
     account_id: str | None = None
+    # `contact.businessPhone`: the number in the user's profile, usually their direct number.
+    business_phone: str | None = None
 
     @classmethod
     def from_dict(cls, raw: Any) -> ExtensionInfo:
         what = "extension"
         data = _mapping(raw, what)
         name = _opt_str(data, "name", what)
+        contact = _opt_mapping(data, "contact", what) or {}
         if not name:
-            contact = _opt_mapping(data, "contact", what) or {}
             parts = [_opt_str(contact, "firstName", what), _opt_str(contact, "lastName", what)]
             name = " ".join(part for part in parts if part) or None
         permissions_raw = _opt_mapping(data, "permissions", what) or {}
@@ -698,4 +700,5 @@ class ExtensionInfo:
             is_admin="admin" in enabled,
             permissions=enabled,
             account_id=_opt_str(account, "id", f"{what}.account"),
+            business_phone=_opt_str(contact, "businessPhone", f"{what}.contact") or None,
         )

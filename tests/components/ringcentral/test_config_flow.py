@@ -19,6 +19,7 @@ from custom_components.ringcentral.const import (
     CONF_EXTENSIONS,
     CONF_JWT,
     CONF_MONITOR,
+    CONF_RING_OUT_FROM,
     CONF_SERVER,
     CONF_TRANSPORT,
     DOMAIN,
@@ -306,4 +307,33 @@ async def test_options_selected_list_fails(hass: HomeAssistant, sim: Simulator) 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "cannot_connect"
     assert entry.options[CONF_MONITOR] == MONITOR_OWN
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_options_ring_out_from(hass: HomeAssistant, sim: Simulator) -> None:
+    """The phone click-to-dial rings first: checked, stored as RingCentral takes it, and cleared by
+    leaving it empty."""
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    choice = {CONF_MONITOR: MONITOR_OWN, CONF_TRANSPORT: TRANSPORT_WEBSOCKET}
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**choice, CONF_RING_OUT_FROM: "my mobile"}
+    )
+    assert result["errors"] == {CONF_RING_OUT_FROM: "invalid_phone_number"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**choice, CONF_RING_OUT_FROM: " +1 (415) 555-0199 "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options == {**choice, CONF_RING_OUT_FROM: "+14155550199"}
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**choice, CONF_RING_OUT_FROM: ""}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options == choice
     assert await hass.config_entries.async_unload(entry.entry_id)

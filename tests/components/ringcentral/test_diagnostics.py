@@ -12,6 +12,7 @@ from syrupy.filters import props
 
 from custom_components.ringcentral.const import MONITOR_ACCOUNT
 from rcsim import Simulator
+from rcsim.faults import NotificationFaults
 
 from .conftest import make_entry, setup_entry, wait_for
 from .recorder import entity_id
@@ -57,4 +58,33 @@ async def test_diagnostics(
         assert value not in text
     assert diagnostics["hub"]["state"][me]["call_status"] == "ringing"
     assert diagnostics["hub"]["connected"] is True
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_diagnostics_of_control(
+    hass: HomeAssistant, sim: Simulator, hass_client: ClientSessionGenerator
+) -> None:
+    """Missing control permissions and presence set but not yet confirmed show; the click-to-dial
+    number chosen in the options does not."""
+    sim.state.app.permissions.discard("RingOut")
+    entry = make_entry(sim, ring_out_from="+14155550199")
+    await setup_entry(hass, entry)
+    await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
+    me = entry.data["extension_id"]
+    sim.state.faults.notifications = NotificationFaults(drop=1.0, remaining=1)
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": entity_id(hass, "select", f"{me}_user_status"), "option": "busy"},
+        blocking=True,
+    )
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert diagnostics["hub"]["control"] == {
+        "missing_permissions": ["RingOut"],
+        "presence_edits": [{"extension_id": me, "field": "user_status", "value": "busy", "seen": False}],
+    }
+    assert diagnostics["entry"]["options"]["ring_out_from"] == "**REDACTED**"
+    assert "+14155550199" not in json.dumps(diagnostics)
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -17,7 +17,13 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ringcentral.const import CALL_STATUSES, EVENT_TYPES, MONITOR_ACCOUNT
+from custom_components.ringcentral.const import (
+    CALL_STATUSES,
+    DND_OPTIONS,
+    EVENT_TYPES,
+    MONITOR_ACCOUNT,
+    USER_STATUS_OPTIONS,
+)
 from rcsim import Simulator
 
 from .conftest import make_entry, setup_entry, wait_for
@@ -95,7 +101,8 @@ async def test_entities(
     entities = sorted(
         er.async_entries_for_config_entry(entity_registry, entry.entry_id), key=lambda e: e.entity_id
     )
-    assert len(entities) == 1 + 3 * 3  # connectivity + (status, on_call, call) per extension
+    # connectivity + (status, on_call, call) per extension + (do_not_disturb, user_status) per extension
+    assert len(entities) == 1 + 3 * 3 + 3 * 2
     for entity in entities:
         assert _entity(entity, device_registry) == snapshot(name=f"{entity.entity_id}-entry")
         state = hass.states.get(entity.entity_id)
@@ -121,4 +128,7 @@ def test_translations_and_icons_cover_every_state() -> None:
     assert set(icons["entity"]["event"]["call"]["state_attributes"]["event_type"]["state"]) == set(
         EVENT_TYPES
     )
+    for key, options in (("do_not_disturb", DND_OPTIONS), ("user_status", USER_STATUS_OPTIONS)):
+        assert set(strings["entity"]["select"][key]["state"]) == set(options)
+        assert set(icons["entity"]["select"][key]["state"]) == set(options)
     assert "[%key:" not in json.dumps(strings)

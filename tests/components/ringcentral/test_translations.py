@@ -17,8 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import voluptuous as vol
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml_dict
 
-from custom_components.ringcentral import const
+from custom_components.ringcentral import call_actions, const
 from custom_components.ringcentral.const import (
     CALL_STATUSES,
     EVENT_TYPES,
@@ -40,7 +45,8 @@ EXCEPTIONS = {
     "HomeAssistantError",
     "ServiceValidationError",
 }
-ENTITY_PLATFORMS = {"sensor", "binary_sensor", "event"}
+ENTITY_PLATFORMS = {"sensor", "binary_sensor", "event", "select"}
+SERVICES: dict[str, Any] = load_yaml_dict(str(PACKAGE / "services.yaml"))
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,11 @@ def test_the_scan_finds_the_keys_it_should() -> None:
         ("entity", "sensor", "call_status"),
         ("entity", "binary_sensor", "connected"),
         ("selector", "transport", "options"),
+        ("options", "error", "invalid_phone_number"),
+        ("exceptions", "several_calls"),
+        ("exceptions", "action_rate_limited"),
+        ("issues", "control_permissions"),
+        ("entity", "select", "do_not_disturb"),
     ]:
         assert expected in paths
 
@@ -286,3 +297,27 @@ def test_every_entity_translation_key_has_an_icon() -> None:
     )
     for icon in re.findall(r'"(mdi:[^"]*)"', json.dumps(ICONS)):
         assert re.fullmatch(r"mdi:[a-z0-9-]+", icon), icon
+
+
+async def test_every_action_is_described_translated_and_has_an_icon(hass: HomeAssistant) -> None:
+    """The registered actions are the ones services.yaml describes; each has a translated name and
+    description, its fields too, and an icon."""
+    assert await async_setup_component(hass, const.DOMAIN, {})
+    registered = set(hass.services.async_services_for_domain(const.DOMAIN))
+    assert registered == set(SERVICES) == set(STRINGS["services"]) == set(ICONS["services"])
+    for name, spec in SERVICES.items():
+        texts = STRINGS["services"][name]
+        assert texts["name"]
+        assert texts["description"]
+        assert set(spec.get("fields", {})) == set(texts.get("fields", {})), name
+        for field in texts.get("fields", {}).values():
+            assert field["name"]
+            assert field["description"]
+        assert re.fullmatch(r"mdi:[a-z0-9-]+", ICONS["services"][name]["service"])
+
+
+@pytest.mark.parametrize("name", sorted(call_actions.ACTIONS))
+def test_action_fields_match_their_schema(name: str) -> None:
+    """services.yaml offers exactly the fields the action's schema takes (besides the target)."""
+    keys = {str(key) for key in call_actions.ACTIONS[name].schema.schema if isinstance(key, vol.Marker)}
+    assert keys - {ATTR_ENTITY_ID, ATTR_DEVICE_ID} == set(SERVICES[name].get("fields", {}))
