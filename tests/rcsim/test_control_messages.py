@@ -10,7 +10,7 @@ import pytest
 from rcsim import messages
 from rcsim.app import assemble
 from rcsim.config import SimConfig
-from rcsim.events import SimEvent
+from rcsim.events import ALL_KINDS, SimEvent
 from rcsim.model import populate
 
 from .calls_support import step_through
@@ -137,3 +137,17 @@ def test_set_read_status_refuses_unknown_values() -> None:
         state.messages.set_read_status(message, "Skimmed")
     assert state.messages.find("nope") is None
     assert state.messages.get("nobody", message.id) is None
+
+
+def test_bus_listeners_hear_the_kinds_they_asked_for() -> None:
+    """Call-event listeners (the default) never see message or directory events."""
+    state = assemble(SimConfig())
+    me = populate(state.account, 1)[0]
+    calls_only: list[str] = []
+    everything: list[str] = []
+    state.bus.subscribe(lambda e: calls_only.append(e.kind))
+    state.bus.subscribe(lambda e: everything.append(e.kind), ALL_KINDS)
+    state.calls.set_presence(me.id, user_status="Busy")
+    state.messages.receive_sms(me, from_number=CALLER, text="x")
+    assert calls_only == ["presence"]
+    assert everything == ["presence", "instant-message", "message-store"]
