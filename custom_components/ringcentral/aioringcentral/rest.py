@@ -340,8 +340,14 @@ class RingCentralClient:
         headers: Mapping[str, str] | None = None,
         group: str | None = None,
         ok: tuple[int, ...] = (200,),
+        max_wait: float | None = None,
+        retry_failures: bool = True,
     ) -> Response:
-        """An authenticated request; returns an `ok` answer or raises the matching error."""
+        """An authenticated request; returns an `ok` answer or raises the matching error.
+
+        `max_wait`: longest wait for the group's budget (None: the limiter's default); actions pass
+        their own (0: raise `RateLimitedError` rather than queue). `retry_failures`: see `Requester`.
+        """
         sent: list[str] = []
 
         async def bearer() -> str:
@@ -351,7 +357,15 @@ class RingCentralClient:
 
         for attempt in range(1, _AUTH_ATTEMPTS + 1):
             response = await self.requester.request(
-                method, path, params=params, json_body=json_body, headers=headers, bearer=bearer, group=group
+                method,
+                path,
+                params=params,
+                json_body=json_body,
+                headers=headers,
+                bearer=bearer,
+                group=group,
+                max_wait=max_wait,
+                retry_failures=retry_failures,
             )
             if response.status in ok:
                 return response
