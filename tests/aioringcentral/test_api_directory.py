@@ -11,7 +11,7 @@ import pytest
 from custom_components.ringcentral.aioringcentral import api_directory
 from custom_components.ringcentral.aioringcentral.directory import DirectoryCache
 from custom_components.ringcentral.aioringcentral.errors import MissingPermissionsError, RateLimitedError
-from custom_components.ringcentral.aioringcentral.models_messages import Contact, DirectoryEntry
+from custom_components.ringcentral.aioringcentral.models_names import Contact, DirectoryEntry
 from rcsim import SimConfig, Simulator
 from rcsim.directory import PersonalContact
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custom_components.ringcentral.aioringcentral.directory import DirectoryCache, normalize_number
-from custom_components.ringcentral.aioringcentral.models_messages import (
+from custom_components.ringcentral.aioringcentral.models_names import (
     Contact,
     DirectoryChange,
     DirectoryEntry,

@@ -16,10 +16,10 @@ from custom_components.ringcentral.aioringcentral.filters import FilterKind
 from custom_components.ringcentral.aioringcentral.messages import MessageTracker, MessageUpdate, NewMessage
 from custom_components.ringcentral.aioringcentral.models import parse_notification
 from custom_components.ringcentral.aioringcentral.models_messages import (
-    parse_directory_event,
     parse_message,
     parse_message_store_event,
 )
+from custom_components.ringcentral.aioringcentral.models_names import parse_directory_event
 from custom_components.ringcentral.aioringcentral.rest import RingCentralClient
 from rcsim import SimConfig, Simulator
 from tests.waiting import wait_for

@@ -12,14 +12,16 @@ from custom_components.ringcentral.aioringcentral.errors import ParseError
 from custom_components.ringcentral.aioringcentral.filters import FilterKind
 from custom_components.ringcentral.aioringcentral.models import parse_notification
 from custom_components.ringcentral.aioringcentral.models_messages import (
-    Contact,
-    DirectoryEntry,
     MessageStoreChange,
     PhoneNumber,
     SmsResult,
-    parse_directory_event,
     parse_message,
     parse_message_store_event,
+)
+from custom_components.ringcentral.aioringcentral.models_names import (
+    Contact,
+    DirectoryEntry,
+    parse_directory_event,
 )
 from tests.rcsim.spec_support import sample
 
