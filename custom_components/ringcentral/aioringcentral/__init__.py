@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import filters
+from .api_directory import DirectoryApi
+from .api_messages import MessagesApi
 from .auth import TokenSet
+from .directory import DirectoryCache, normalize_number
 from .engine import CallEvent, CallState, CallStateEngine, EngineUpdate, ExtensionState, SnapshotToken
 from .errors import (
     ApiError,
@@ -22,6 +25,7 @@ from .errors import (
     TransportUnavailableError,
 )
 from .filters import FilterKind
+from .messages import MessageTracker, MessageUpdate, NewMessage, ReadToken
 from .models import (
     AccountInfo,
     ActiveCall,
@@ -40,6 +44,23 @@ from .models import (
     parse_telephony_session,
 )
 from .models_control import DND_STATUSES, USER_STATUSES, RingOutStatus
+from .models_messages import (
+    Message,
+    MessageAttachment,
+    MessageStoreChange,
+    MessageStoreEvent,
+    PhoneNumber,
+    SmsResult,
+    parse_message,
+    parse_message_store_event,
+)
+from .models_names import (
+    Contact,
+    DirectoryChange,
+    DirectoryEntry,
+    DirectoryEvent,
+    parse_directory_event,
+)
 from .ratelimit import RateLimiter
 from .rest import RingCentralClient, WsToken
 from .transport import Continuity, Transport, TransportListener, TransportStats
@@ -58,26 +79,43 @@ __all__ = [
     "CallEvent",
     "CallState",
     "CallStateEngine",
+    "Contact",
     "Continuity",
+    "DirectoryApi",
+    "DirectoryCache",
+    "DirectoryChange",
+    "DirectoryEntry",
+    "DirectoryEvent",
     "DisabledFilter",
     "EngineUpdate",
     "ExtensionInfo",
     "ExtensionState",
     "FilterKind",
     "InvalidCredentialsError",
+    "Message",
+    "MessageAttachment",
+    "MessageStoreChange",
+    "MessageStoreEvent",
+    "MessageTracker",
+    "MessageUpdate",
+    "MessagesApi",
     "MissingPermissionsError",
+    "NewMessage",
     "Notification",
     "ParseError",
     "Party",
     "PartyEndpoint",
     "PartyStatus",
+    "PhoneNumber",
     "Presence",
     "PubNubTransport",
     "RateLimitedError",
     "RateLimiter",
+    "ReadToken",
     "RingCentralClient",
     "RingCentralError",
     "RingOutStatus",
+    "SmsResult",
     "SnapshotToken",
     "SubscriptionInfo",
     "TelephonySession",
@@ -92,6 +130,10 @@ __all__ = [
     "WebhookTransport",
     "WsToken",
     "filters",
+    "normalize_number",
+    "parse_directory_event",
+    "parse_message",
+    "parse_message_store_event",
     "parse_notification",
     "parse_presence",
     "parse_telephony_session",

@@ -38,6 +38,9 @@ DEFAULT_REQUEST_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RETRIES: Final = 3
 _MAX_MESSAGE: Final = 300
 _PERMISSION_IN_MESSAGE: Final = re.compile(r"\[([A-Za-z]+)\]")
+# RingCentral echoes phone numbers in some messages (`Parameter [from] value [+1650…] is invalid`):
+# errors end up in logs, which must not hold phone numbers.
+_PHONE_NUMBER: Final = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 type BearerSource = Callable[[], Awaitable[str]]
 
@@ -214,7 +217,7 @@ def error_details(response: Response) -> tuple[str | None, str, dict[str, Any]]:
         message = message or errors[0].get("message")
     if code is None and isinstance(body.get("error"), str):
         code = body["error"]
-    text = str(message) if message else f"HTTP {response.status}"
+    text = _PHONE_NUMBER.sub("[number]", str(message)) if message else f"HTTP {response.status}"
     return (str(code) if code is not None else None), text[:_MAX_MESSAGE], body
 
 

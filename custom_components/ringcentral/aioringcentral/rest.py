@@ -22,6 +22,8 @@ from typing import Any, Final
 import aiohttp
 
 from .api_control import ControlApi
+from .api_directory import DirectoryApi
+from .api_messages import MessagesApi
 from .auth import Auth, TokenCallback, TokenSet
 from .batch import BATCH_JSON, parse_batch
 from .errors import (
@@ -121,6 +123,9 @@ class RingCentralClient(ControlApi):
             on_tokens=on_tokens,
             clock=clock,
         )
+        # Messages, SMS and numbers; names (directory, contacts): small API classes over `_call`.
+        self.messages = MessagesApi(self)
+        self.directory = DirectoryApi(self)
 
     def __repr__(self) -> str:
         return f"RingCentralClient(server={self.server!r}, owner_id={self.auth.owner_id!r})"
@@ -380,7 +385,9 @@ class RingCentralClient(ControlApi):
             "the JWT login still works, so trying again later"
         )
 
-    async def _all_pages(self, path: str, params: Mapping[str, str], per_page: int) -> list[Any]:
+    async def _all_pages(
+        self, path: str, params: Mapping[str, str], per_page: int, *, max_wait: float | None = None
+    ) -> list[Any]:
         """`records` of every page, following RingCentral's `navigation.nextPage`."""
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}")
@@ -388,7 +395,7 @@ class RingCentralClient(ControlApi):
         page = 1
         while True:
             query = {**params, "page": str(page), "perPage": str(per_page)}
-            body = (await self._call("GET", path, params=query)).json_object()
+            body = (await self._call("GET", path, params=query, max_wait=max_wait)).json_object()
             page_records = body.get("records")
             if not isinstance(page_records, list):
                 raise ParseError(f"{path}: page {page} has no records list")
