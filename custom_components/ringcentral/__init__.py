@@ -116,6 +116,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
 
 async def async_unload_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> bool:
     """Delete the subscription, close the socket and stop everything the entry started."""
+    # Ends already reported reach the entities before they go (they count missed calls).
+    entry.runtime_data.coordinator.async_finish_calls()
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.coordinator.async_stop()

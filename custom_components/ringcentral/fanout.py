@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util import dt as dt_util
 
 from .aioringcentral.engine import EngineUpdate
 from .const import EVENT_RINGCENTRAL, extension_signal
@@ -52,12 +53,13 @@ class Fanout:
                     "device_id": self._devices.device_ids.get(data.extension_id),
                 },
             )
+        at = dt_util.utcnow()
         for ext_id in set(update.changed) | set(events):
             if ext_id in self._devices.extensions:
                 async_dispatcher_send(
                     self._hass,
                     extension_signal(self._entry_id, ext_id),
-                    ExtensionUpdate(tuple(events.get(ext_id, ())), self._view(ext_id)),
+                    ExtensionUpdate(tuple(events.get(ext_id, ())), self._view(ext_id), at),
                 )
 
     @callback

@@ -7,7 +7,8 @@ snake_case state values, so everything is converted here, in one place.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -123,6 +124,8 @@ class ExtensionUpdate:
 
     events: tuple[CallEventData, ...]
     view: ExtensionView
+    # When the events happened (one time for all who derive from them, e.g. a missed call's time).
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def extension_view(state: ExtensionState) -> ExtensionView:
