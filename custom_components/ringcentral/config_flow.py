@@ -19,6 +19,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -41,6 +42,7 @@ from .const import (
     CONF_ACCOUNT_ID,
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
+    CONF_CONTACTS,
     CONF_CREDENTIALS_ID,
     CONF_EXTENSION_ID,
     CONF_EXTENSIONS,
@@ -48,6 +50,7 @@ from .const import (
     CONF_MONITOR,
     CONF_SERVER,
     CONF_TRANSPORT,
+    DEFAULT_CONTACTS,
     DEFAULT_SERVER,
     DEFAULT_TRANSPORT,
     DOMAIN,
@@ -298,6 +301,10 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
                 ): SelectSelector(
                     SelectSelectorConfig(options=list(TRANSPORTS), translation_key=CONF_TRANSPORT)
                 ),
+                # Caller names from the user's personal contacts too (needs ReadContacts).
+                vol.Required(
+                    CONF_CONTACTS, default=options.get(CONF_CONTACTS, DEFAULT_CONTACTS)
+                ): BooleanSelector(),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
