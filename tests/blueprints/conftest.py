@@ -67,6 +67,7 @@ class Extension:
     call_status: str
     on_call: str
     call: str
+    missed_calls: str
 
 
 @pytest.fixture
@@ -108,9 +109,10 @@ async def extension(hass: HomeAssistant, sim: Simulator, tmp_path: Path) -> Asyn
             if e.unique_id.startswith(f"{creds['extension_id']}_")
         }
 
-    await wait_for(hass, lambda: {"call_status", "on_call", "call"} <= entity_ids().keys())
+    keys = ("call_status", "on_call", "call", "missed_calls")
+    await wait_for(hass, lambda: set(keys) <= entity_ids().keys())
     ids = entity_ids()
-    yield Extension(str(creds["extension_id"]), ids["call_status"], ids["on_call"], ids["call"])
+    yield Extension(str(creds["extension_id"]), *(ids[key] for key in keys))
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
 

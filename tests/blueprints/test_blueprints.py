@@ -5,6 +5,7 @@ Services are phacc mock services, so the assertions are on exactly what HA was a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ import pytest
 from homeassistant.components.blueprint.models import Blueprint
 from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
-from pytest_homeassistant_custom_component.common import async_mock_service
+from pytest_homeassistant_custom_component.common import async_fire_time_changed, async_mock_service
 
 from rcsim import Simulator
 
@@ -232,3 +234,39 @@ async def test_missed_call_notification_ignores_other_calls(
 
     await wait_for(hass, ended)
     assert not notify
+
+
+async def test_missed_call_with_name(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    """Each missed call notifies once, with the caller's name and number and today's count; answered
+    calls and the reset at midnight do not notify."""
+    notify = async_mock_service(hass, "notify", "mobile_app_phone")
+    inputs = {"missed_calls_sensor": extension.missed_calls, "notify_action": "notify.mobile_app_phone"}
+    await load_automations(hass, [blueprint_automation("missed_call_with_name.yaml", inputs)])
+
+    for scenario in ("inbound_answered", "inbound_missed", "inbound_voicemail"):
+        tsid = sim.state.calls.start(scenario, extension.id, step=True)
+        await finish(hass, sim, tsid, extension)
+        await wait_for(hass, lambda: _last_event_ends_a_call(hass, extension))
+    await wait_for(hass, lambda: len(notify) == 2)
+    missed = hass.states.get(extension.missed_calls)
+    assert missed is not None
+    assert missed.state == "2"
+    name, number = missed.attributes["last_missed_from_name"], missed.attributes["last_missed_from"]
+    assert name
+    assert number
+    assert notify[1].data == {
+        "title": "Missed call",
+        "message": f"{name} ({number}) called. Missed calls today: 2.",
+    }
+    assert notify[0].data["message"].endswith(" called. Missed calls today: 1.")
+
+    midnight = dt_util.start_of_local_day(dt_util.now().date() + timedelta(days=1))
+    async_fire_time_changed(hass, midnight)
+    await wait_for(hass, lambda: hass.states.get(extension.missed_calls).state == "0")
+    await hass.async_block_till_done()
+    assert len(notify) == 2
+
+
+def _last_event_ends_a_call(hass: HomeAssistant, extension: Extension) -> bool:
+    state = hass.states.get(extension.call)
+    return state is not None and state.attributes.get("event_type") in ("missed", "ended")
