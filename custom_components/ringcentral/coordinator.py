@@ -39,6 +39,7 @@ from .const import (
 )
 from .devices import ExtensionDevices
 from .fanout import Fanout
+from .feeds import NotificationFeed
 from .issues import (
     async_create_filters_refused_issue,
     async_delete_filters_refused_issue,
@@ -47,7 +48,7 @@ from .issues import (
 from .listener import PushListener, event_filters
 from .resync import Resync
 from .token_store import TokenStore
-from .views import ExtensionView, extension_view
+from .views import ExtensionView, NameLookup, extension_view, no_name
 
 # Timers the coordinator may have pending (all cancelled on unload; resync and listener keep their own).
 TIMER_UNAVAILABLE = "unavailable"
@@ -88,7 +89,13 @@ class RingCentralCoordinator:
         # Set once the first snapshot was applied (or could not be): setup waits for it.
         self._first_sync = asyncio.Event()
         self.devices = ExtensionDevices(hass, entry, client, self.monitor, self._async_extensions_changed)
-        self.fanout = Fanout(hass, entry.entry_id, self.devices, self.view)
+        # Caller names (set by `names.py` when it runs): fill in names notifications lack.
+        self.lookup_name: NameLookup = no_name
+        # Units beside the call state (messages, caller names), fed by the notification router.
+        self._feeds: list[NotificationFeed] = []
+        # Late-bound: `names.py` replaces `lookup_name` once it runs.
+        names: NameLookup = lambda number: self.lookup_name(number)  # noqa: E731, PLW0108
+        self.fanout = Fanout(hass, entry.entry_id, self.devices, self.view, names)
         self.resync = Resync(hass, entry, client, self.engine, self, restored_sessions=token_store.sessions)
         self.push = PushListener(
             hass,
@@ -96,7 +103,7 @@ class RingCentralCoordinator:
             client,
             self.transport_name,
             self,
-            event_filters=lambda: event_filters(self.monitor, self.devices.extensions),
+            event_filters=self._event_filters,
             on_failed=self._async_set_disconnected,
             on_ended=self._first_sync.set,
         )
@@ -143,13 +150,30 @@ class RingCentralCoordinator:
         return self._fresh and extension_id in self.devices.extensions
 
     def view(self, extension_id: str) -> ExtensionView:
-        return extension_view(self.engine.state(extension_id))
+        return extension_view(self.engine.state(extension_id), self.lookup_name)
 
     @callback
     def async_add_extensions_listener(self, listener: ExtensionsListener) -> CALLBACK_TYPE:
         """Call `listener` with the ids of extensions that start being monitored (dynamic devices)."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    # --- feeds (messages, caller names) ---------------------------------------------------------------
+
+    @callback
+    def async_add_feed(self, feed: NotificationFeed) -> None:
+        """Route `feed.kinds` to `feed` (before `async_start`: its filters join the subscription)."""
+        self._feeds.append(feed)
+
+    @callback
+    def async_names_changed(self) -> None:
+        """Caller names were (re)loaded: show them on the calls going on."""
+        self.fanout.async_send_all()
+
+    def _event_filters(self) -> list[str]:
+        """Every filter of the one subscription: call state first, then each feed's."""
+        own = event_filters(self.monitor, self.devices.extensions)
+        return own + [event_filter for feed in self._feeds for event_filter in feed.event_filters()]
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
@@ -225,6 +249,10 @@ class RingCentralCoordinator:
         """Parse one notification and feed it to the engine (which orders and deduplicates)."""
         try:
             notification = parse_notification(raw)
+            for feed in self._feeds:
+                if notification.kind in feed.kinds:
+                    feed.on_notification(notification)
+                    return
             if notification.kind is FilterKind.ACCOUNT_PRESENCE:
                 # Only the id is needed here; the engine parses the body once, after this check.
                 extension_id = str(notification.body.get("extensionId"))
@@ -257,6 +285,8 @@ class RingCentralCoordinator:
         """Refused filters become a repair issue that says which permission to add."""
         self.subscription = info
         self._async_set_sources()
+        for feed in self._feeds:
+            feed.on_subscription(info)
         if info.disabled_filters:
             LOGGER.warning(
                 "RingCentral refused %d notification filter(s): %s",
@@ -305,6 +335,8 @@ class RingCentralCoordinator:
             LOGGER.info("RingCentral call state is up to date again")
         self._fresh = True
         self.fanout.async_send_all()
+        for feed in self._feeds:
+            feed.on_resynced()
 
     # --- monitored extensions ------------------------------------------------------------------------
 
@@ -316,10 +348,12 @@ class RingCentralCoordinator:
         for disabled in self.subscription.disabled_filters if self.subscription else ():
             ext_id = filters.extension_id_of(disabled.filter)
             affected = ids if ext_id is None else {ext_id}
-            if classify(disabled.filter) is FilterKind.TELEPHONY_SESSIONS:
+            kind = classify(disabled.filter)
+            if kind is FilterKind.TELEPHONY_SESSIONS:
                 telephony -= affected
-            else:
+            elif kind in (FilterKind.PRESENCE, FilterKind.ACCOUNT_PRESENCE):
                 presence -= affected
+            # Any other kind belongs to a feed, which hears of it itself (`on_subscription`).
         self.engine.set_monitored(ids, presence=presence, telephony=telephony)
 
     @callback

@@ -17,7 +17,7 @@ from homeassistant.util import dt as dt_util
 from .aioringcentral.engine import EngineUpdate
 from .const import EVENT_RINGCENTRAL, extension_signal
 from .devices import ExtensionDevices
-from .views import CallEventData, ExtensionUpdate, ExtensionView, call_event_data
+from .views import CallEventData, ExtensionUpdate, ExtensionView, NameLookup, call_event_data, no_name
 
 
 class Fanout:
@@ -29,11 +29,13 @@ class Fanout:
         entry_id: str,
         devices: ExtensionDevices,
         view: Callable[[str], ExtensionView],
+        names: NameLookup = no_name,
     ) -> None:
         self._hass = hass
         self._entry_id = entry_id
         self._devices = devices
         self._view = view
+        self._names = names
 
     @callback
     def async_send(self, update: EngineUpdate) -> None:
@@ -42,7 +44,7 @@ class Fanout:
         for event in update.events:
             if event.extension_id not in self._devices.extensions:
                 continue
-            data = call_event_data(event)
+            data = call_event_data(event, self._names)
             events.setdefault(event.extension_id, []).append(data)
             self._hass.bus.async_fire(
                 EVENT_RINGCENTRAL,
