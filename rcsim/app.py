@@ -8,6 +8,7 @@ loopback port. Nothing in the package imports this module except its entry point
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -16,21 +17,28 @@ from aiohttp import web
 
 from . import oauth, pubnub_gateway, subscriptions, ws_gateway
 from .auth import AuthManager
+from .call_log import CallLog
 from .calls import CallEngine
 from .clock import SimClock
 from .config import SimConfig
 from .control import credentials
 from .control_account import AccountControl
 from .control_faults import FaultControl
+from .control_messages import MessageControl
 from .control_runtime import RuntimeControl
+from .directory import Directory
 from .events import EventBus
 from .faults import Faults
 from .log import SimLog
+from .messages import MessageStore
 from .middleware import errors_middleware, faults_middleware, ratelimit_middleware
 from .model import Account, App, populate
+from .phone_numbers import PhoneNumbers
 from .pubnub_gateway import PubNubDelivery
 from .ratelimit import RateLimiter
 from .rest import RestApi
+from .rest_directory import DirectoryApi
+from .rest_messages import MessageApi
 from .scenarios import CATALOG
 from .subscriptions import SubscriptionManager
 from .webhook import WebhookDelivery
@@ -55,6 +63,10 @@ class SimState:
     pubnub: PubNubDelivery
     webhook: WebhookDelivery
     ws: WsGateway
+    numbers: PhoneNumbers  # each extension's numbers and what they can do (SMS)
+    messages: MessageStore  # the ground truth for mailboxes: voicemail and SMS
+    call_log: CallLog
+    directory: Directory  # company directory and personal contacts
 
 
 def assemble(config: SimConfig | None = None) -> SimState:
@@ -79,6 +91,10 @@ def assemble(config: SimConfig | None = None) -> SimState:
     manager.add_transport("WebSocket", WebSocketDelivery(config, ws))
     manager.add_transport("PubNub", pubnub)
     manager.add_transport("WebHook", webhook)
+    # Subscribed to the bus after the subscription manager: a call's end is delivered before the
+    # voicemail it leaves.
+    rng = random.Random(config.seed) if config.seed is not None else random.Random()
+    messages = MessageStore(clock=clock, account=account, bus=bus, log=log, rng=rng)
     return SimState(
         config=config,
         clock=clock,
@@ -94,6 +110,10 @@ def assemble(config: SimConfig | None = None) -> SimState:
         pubnub=pubnub,
         webhook=webhook,
         ws=ws,
+        numbers=PhoneNumbers(account),
+        messages=messages,
+        call_log=CallLog(clock=clock, bus=bus),
+        directory=Directory(account=account, bus=bus, log=log),
     )
 
 
@@ -112,7 +132,10 @@ def build_app(config: SimConfig | None = None, state: SimState | None = None) ->
     router = app.router
     oauth.OAuthEndpoints(state.auth, state.log).add_routes(router)
     RestApi(state.account, state.auth, state.calls).add_routes(router)
+    MessageApi(state.account, state.auth, state.messages, state.numbers, state.clock).add_routes(router)
+    DirectoryApi(state.account, state.auth, state.directory, state.call_log, state.clock).add_routes(router)
     AccountControl(state.account, state.app, state.calls, state.log).add_routes(router)
+    MessageControl(state.account, state.messages, state.numbers, state.directory).add_routes(router)
     FaultControl(
         faults=state.faults, auth=state.auth, subscriptions=state.subscriptions, ws=state.ws, log=state.log
     ).add_routes(router)

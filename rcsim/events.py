@@ -1,4 +1,4 @@
-"""What the call engine publishes and the subscription layer delivers."""
+"""What the call engine, the message store and the directory publish, and the subscription layer delivers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-EventKind = Literal["presence", "telephony"]
+EventKind = Literal["presence", "telephony", "message-store", "voicemail", "instant-message", "directory"]
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,9 @@ class SimEvent:
     the subscription layer strips what a filter did not ask for (`sipData`, detailed fields).
     `telephony`: `body` is a telephony-session body whose `parties` are those `extension_id` may see;
     it is delivered to extension-level filters of `extension_id` and to account-level filters.
+    `message-store`: a `MessageEvent` body (`changes[]`); `voicemail` / `instant-message`: the message
+    (`VoicemailMessageEvent` / `InstantMessageEvent` bodies), all for the mailbox of `extension_id`.
+    `directory`: a company-directory change (`contacts[]`); account-wide, `extension_id` is the account's id.
     """
 
     kind: EventKind
@@ -28,7 +31,10 @@ Listener = Callable[[SimEvent], None]
 
 
 class EventBus:
-    """Synchronous fan-out from the call engine to the subscription layer (and the log)."""
+    """Synchronous fan-out from the call engine and the message store to the subscription layer.
+
+    Listeners are called in the order they subscribed.
+    """
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []

@@ -18,6 +18,12 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         "WebSocketsSubscriptions",
         "SubscriptionWebhook",
         "SubscriptionPubNub",
+        # messages, SMS, names and call history
+        "ReadMessages",
+        "EditMessages",
+        "SMS",
+        "ReadContacts",
+        "ReadCallLog",
     }
 )
 

@@ -5,7 +5,8 @@ parameters, paging, URIs and RingCentral's parameter errors.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,6 +47,22 @@ class RestAccess:
         if raw == "~":
             return session.extension
         return self._account.extensions.get(raw)
+
+    def own_extension(self, session: AuthSession, raw: str, permission: str) -> Extension:
+        """The extension of a personal resource (mailbox, call log, contacts): 404 when unknown,
+        403 `CMN-419` when it is another user's and the caller is no administrator."""
+        ext = self.extension(session, raw)
+        if ext is None:
+            raise not_found("extensionId")
+        if ext is not session.extension and not session.extension.admin:
+            raise RingCentralHTTPError(
+                403,
+                "CMN-419",
+                "In order to call this API endpoint for another extension, user needs to have "
+                f"[{permission}] permission granted with extended scope",
+                permissionName=permission,
+            )
+        return ext
 
 
 def not_found(parameter: str) -> RingCentralHTTPError:
@@ -90,6 +107,31 @@ def int_param(request: web.Request, name: str, default: int, maximum: int | None
     if value < 1 or (maximum is not None and value > maximum):
         raise invalid(name)
     return value
+
+
+def enum_values(request: web.Request, name: str, allowed: Collection[str]) -> list[str]:
+    """A multi-valued parameter (repeated, or comma-separated) whose values must be `allowed`."""
+    values: list[str] = []
+    for raw in request.query.getall(name, []):
+        for value in raw.split(","):
+            if value not in allowed:
+                raise invalid(name)
+            values.append(value)
+    return values
+
+
+def date_param(request: web.Request, name: str) -> float | None:
+    """An ISO 8601 date-time parameter as epoch seconds (naive means UTC)."""
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid(name) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
 
 
 def base_url(request: web.Request) -> str:

@@ -168,7 +168,14 @@ async def test_bad_requests(simulator: Simulator, http: aiohttp.ClientSession, t
     [
         [],
         "not a list",
-        ["/restapi/v1.0/account/~/extension/~/message-store"],
+        ["/restapi/v1.0/account/~/extension/~/missed-calls"],
+        ["/restapi/v1.0/account/~/extension/~/message-store?type=Carrier"],
+        ["/restapi/v1.0/account/~/extension/~/message-store?direction=Inbound"],
+        ["/restapi/v1.0/account/~/extension/~/message-store/instant"],
+        ["/restapi/v1.0/account/~/extension/~/message-store/instant?type=Fax"],
+        ["/restapi/v1.0/account/~/voicemail"],
+        ["/restapi/v1.0/account/~/extension/~/directory/entries"],
+        ["/restapi/v1.0/account/~/directory/entries?type=User"],
         ["/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=maybe"],
         ["/restapi/v1.0/account/~/extension/~/presence?color=blue"],
         ["/restapi/v1.0/account/~/telephony/sessions?direction=Inbound"],
@@ -474,6 +481,17 @@ OWNER = Extension(id="222", extension_number="101", name="Ann Owner")
         ),
         ("/restapi/v1.0/account/~/telephony/sessions", EventFilter("telephony", "111", None)),
         ("/restapi/v1.0/account/111/extension/~/telephony/sessions", EventFilter("telephony", "111", "222")),
+        ("/restapi/v1.0/account/~/extension/~/voicemail", EventFilter("voicemail", "111", "222")),
+        ("/restapi/v1.0/account/~/extension/~/message-store", EventFilter("message-store", "111", "222")),
+        (
+            "/restapi/v1.0/account/~/extension/~/message-store?type=voicemail",
+            EventFilter("message-store", "111", "222", "type=voicemail", message_type="Voicemail"),
+        ),
+        (
+            "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS",
+            EventFilter("instant-message", "111", "222", "type=SMS"),
+        ),
+        ("/restapi/v1.0/account/~/directory/entries", EventFilter("directory", "111", None)),
     ],
 )
 def test_parse_filter(text: str, expected: EventFilter) -> None:
@@ -483,7 +501,9 @@ def test_parse_filter(text: str, expected: EventFilter) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "/restapi/v1.0/account/~/extension/~/voicemail",
+        "/restapi/v1.0/account/~/voicemail",
+        "/restapi/v1.0/account/~/extension/~/voicemail?type=SMS",
+        "/restapi/v1.0/account/~/message-store",
         "/restapi/v2/account/~/presence",
         "/restapi/v1.0/account/~/presence?sipData=yes",
         "",
