@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -50,6 +50,10 @@ from .resync import Resync
 from .token_store import TokenStore
 from .views import ExtensionView, NameLookup, extension_view, no_name
 
+if TYPE_CHECKING:
+    from .messages import RingCentralMessages
+    from .names import CallerNames
+
 # Timers the coordinator may have pending (all cancelled on unload; resync and listener keep their own).
 TIMER_UNAVAILABLE = "unavailable"
 TIMER_TICK = "tick"
@@ -64,6 +68,9 @@ class RingCentralRuntimeData:
     client: RingCentralClient
     token_store: TokenStore
     coordinator: RingCentralCoordinator
+    # Feeds beside the call state (issue 16).
+    messages: RingCentralMessages
+    names: CallerNames
 
 
 type RingCentralConfigEntry = ConfigEntry[RingCentralRuntimeData]

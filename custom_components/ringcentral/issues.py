@@ -16,7 +16,17 @@ from homeassistant.helpers import issue_registry as ir
 from .aioringcentral.errors import TransportUnavailableError
 from .aioringcentral.filters import FilterKind, classify
 from .aioringcentral.models import DisabledFilter
-from .const import DOMAIN, ISSUE_FILTERS_REFUSED, ISSUE_MISSING_PERMISSIONS, ISSUE_TRANSPORT_UNAVAILABLE
+from .const import (
+    DOMAIN,
+    FEATURE_CONTACTS,
+    FEATURE_MESSAGES,
+    FEATURE_PERMISSIONS,
+    FEATURE_SMS,
+    ISSUE_FEATURE_PERMISSION,
+    ISSUE_FILTERS_REFUSED,
+    ISSUE_MISSING_PERMISSIONS,
+    ISSUE_TRANSPORT_UNAVAILABLE,
+)
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -116,3 +126,36 @@ def async_create_transport_issue(
 @callback
 def async_delete_transport_issue(hass: HomeAssistant, entry: ConfigEntry, transport: str) -> None:
     ir.async_delete_issue(hass, DOMAIN, transport_issue_id(entry.entry_id, transport))
+
+
+# --- Features beside the call state (issue 16) -------------------------------------------------------
+
+# Feature → the repair issue saying its app permission is missing (one translation each).
+_FEATURE_ISSUES: dict[str, str] = {
+    FEATURE_MESSAGES: "messages_permission",
+    FEATURE_SMS: "sms_permission",
+    FEATURE_CONTACTS: "contacts_permission",
+}
+
+
+def feature_issue_id(entry_id: str, feature: str) -> str:
+    return f"{ISSUE_FEATURE_PERMISSION.format(feature=feature)}_{entry_id}"
+
+
+@callback
+def async_create_feature_issue(hass: HomeAssistant, entry: ConfigEntry, feature: str) -> None:
+    """A repair issue: `feature` is off (the rest works) until the app gets its permission."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        feature_issue_id(entry.entry_id, feature),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=_FEATURE_ISSUES[feature],
+        translation_placeholders={"title": entry.title, "permission": FEATURE_PERMISSIONS[feature]},
+    )
+
+
+@callback
+def async_delete_feature_issue(hass: HomeAssistant, entry: ConfigEntry, feature: str) -> None:
+    ir.async_delete_issue(hass, DOMAIN, feature_issue_id(entry.entry_id, feature))

@@ -24,6 +24,7 @@ from .call_sensors import LastCallerSensor, MissedCallsSensor
 from .const import CALL_STATUSES
 from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 from .entity import RingCentralExtensionEntity, async_add_extension_entities
+from .message_entities import UnreadVoicemailsSensor
 from .views import ExtensionView
 
 # Push only: entities never poll or call RingCentral.
@@ -54,6 +55,9 @@ MISSED_CALLS = SensorEntityDescription(
     key="missed_calls", translation_key="missed_calls", state_class=SensorStateClass.TOTAL
 )
 LAST_CALLER = SensorEntityDescription(key="last_caller", translation_key="last_caller")
+UNREAD_VOICEMAILS = SensorEntityDescription(
+    key="unread_voicemails", translation_key="unread_voicemails", state_class=SensorStateClass.MEASUREMENT
+)
 
 
 async def async_setup_entry(
@@ -68,6 +72,9 @@ async def async_setup_entry(
         # Recent calls and messages (issue 16): built from events, restored across restarts.
         yield MissedCallsSensor(coordinator, extension_id, MISSED_CALLS)
         yield LastCallerSensor(coordinator, extension_id, LAST_CALLER)
+        yield UnreadVoicemailsSensor(
+            coordinator, entry.runtime_data.messages, extension_id, UNREAD_VOICEMAILS
+        )
 
     async_add_extension_entities(entry, async_add_entities, _sensors)
 

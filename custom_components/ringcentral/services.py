@@ -1,18 +1,20 @@
 """Service actions, registered once in `async_setup` (not per entry) so they exist, and fail clearly,
 even while no entry is loaded.
 
-No action is registered yet. Actions will target extension devices (or their entities);
-`async_resolve_extensions` turns such a target into the loaded entries and extension ids to act on.
+Actions target extension devices (or their entities); `async_resolve_extensions` turns such a target
+into the loaded entries and extension ids to act on.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
@@ -35,7 +37,8 @@ class ExtensionTarget:
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the integration's actions (none yet)."""
+    """Register the integration's actions."""
+    _async_setup_sms_services(hass)
 
 
 @callback
@@ -94,3 +97,68 @@ def _invalid_target(target: str) -> ServiceValidationError:
         translation_key="invalid_target",
         translation_placeholders={"target": target},
     )
+
+
+# --- send_sms (messages, issue 16) ------------------------------------------------------------------
+
+SERVICE_SEND_SMS = "send_sms"
+ATTR_TO = "to"
+ATTR_MESSAGE = "message"
+# RingCentral's limit for one SMS text.
+SMS_MAX_LENGTH = 1000
+
+# E.164 after separators are dropped: a plus, a country code and up to 15 digits in all.
+_SMS_NUMBER = re.compile(r"\+[1-9]\d{6,14}")
+_SMS_SEPARATORS = re.compile(r"[\s\-().]")
+
+# `to` and `message` are checked by the action itself, so that bad input gets a translated error.
+SEND_SMS_SCHEMA = vol.Schema(
+    {
+        **cv.TARGET_SERVICE_FIELDS,
+        vol.Optional(ATTR_TO, default=[]): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_MESSAGE, default=""): cv.string,
+    }
+)
+
+
+@callback
+def _async_setup_sms_services(hass: HomeAssistant) -> None:
+    async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
+        to = [sms_number(number) for number in call.data[ATTR_TO]]
+        if not to:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="sms_no_number")
+        text = call.data[ATTR_MESSAGE]
+        if not text.strip():
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="sms_empty")
+        if len(text) > SMS_MAX_LENGTH:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="sms_too_long",
+                translation_placeholders={"length": str(len(text)), "limit": str(SMS_MAX_LENGTH)},
+            )
+        targets = async_resolve_extensions(hass, call)
+        if len(targets) != 1:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="sms_one_extension")
+        target = targets[0]
+        result = await target.entry.runtime_data.messages.async_send_sms(target.extension_id, to, text)
+        return {"message_id": result.message_id, "status": result.status}
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_SMS,
+        _async_send_sms,
+        schema=SEND_SMS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+def sms_number(raw: str) -> str:
+    """A number as E.164 (`+16505550100`, separators dropped); `ServiceValidationError` otherwise."""
+    number = _SMS_SEPARATORS.sub("", raw)
+    if not _SMS_NUMBER.fullmatch(number):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="sms_invalid_number",
+            translation_placeholders={"number": raw},
+        )
+    return number
