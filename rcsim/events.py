@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 EventKind = Literal["presence", "telephony", "message-store", "voicemail", "instant-message", "directory"]
 
@@ -29,20 +29,27 @@ class SimEvent:
 
 Listener = Callable[[SimEvent], None]
 
+CALL_KINDS: frozenset[EventKind] = frozenset({"presence", "telephony"})
+ALL_KINDS: frozenset[EventKind] = frozenset(get_args(EventKind))
+
 
 class EventBus:
-    """Synchronous fan-out from the call engine and the message store to the subscription layer.
+    """Synchronous fan-out from the call engine, the message store and the directory to the
+    subscription layer (and whoever else listens).
 
-    Listeners are called in the order they subscribed.
+    Listeners are called in the order they subscribed, for the kinds they subscribed to: the call
+    events unless they ask for more (the subscription layer asks for every kind).
     """
 
     def __init__(self) -> None:
-        self._listeners: list[Listener] = []
+        self._listeners: list[tuple[Listener, frozenset[EventKind]]] = []
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def subscribe(self, listener: Listener, kinds: Collection[EventKind] = CALL_KINDS) -> Callable[[], None]:
+        entry = (listener, frozenset(kinds))
+        self._listeners.append(entry)
+        return lambda: self._listeners.remove(entry)
 
     def publish(self, event: SimEvent) -> None:
-        for listener in list(self._listeners):
-            listener(event)
+        for listener, kinds in list(self._listeners):
+            if event.kind in kinds:
+                listener(event)

@@ -58,13 +58,16 @@ def _attachments(message: StoredMessage, uri: str, *, size: bool) -> list[dict[s
     return out
 
 
-def rest_message(message: StoredMessage, base: str, account_id: str, clock: SimClock) -> dict[str, Any]:
-    """`GetMessageInfoResponse`: one record of the message list, or the message itself."""
+def rest_message(
+    message: StoredMessage, base: str, account_id: str, clock: SimClock, *, sent: bool = False
+) -> dict[str, Any]:
+    """`GetMessageInfoResponse`: one record of the message list, or the message itself; `sent`:
+    the answer to sending an SMS (`GetSMSMessageInfoResponse`, which has no `extensionId`)."""
     uri = message_uri(base, account_id, message)
-    body: dict[str, Any] = {
-        "uri": uri,
-        "id": int(message.id),
-        "extensionId": message.extension_id,
+    body: dict[str, Any] = {"uri": uri, "id": int(message.id)}
+    if not sent:
+        body["extensionId"] = message.extension_id
+    body |= {
         "to": [_address(a, extension_id=True) for a in message.to],
         "from": _address(message.from_, extension_id=True),
         "type": message.type,

@@ -116,5 +116,6 @@ class DirectoryApi:
         }
         path = f"{BASE}/account/{account_id}/extension/{ext.id}/call-log"
         records, meta = paged(request, path, matching, extra_query=extra)
+        del meta["uri"]  # the call-log list (`CallLogResponse`) has none
         uri = extension_uri(request, account_id, ext.id)
         return web.json_response({**meta, "records": [call_log_record(r, uri, self._clock) for r in records]})

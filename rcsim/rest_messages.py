@@ -187,7 +187,8 @@ class MessageApi:
         to_numbers = [self._recipient(item) for item in recipients]
         record = self._sending_number(ext, raw_from)
         message = self._store.send_sms(ext, from_number=record.phone_number, to_numbers=to_numbers, text=text)
-        return web.json_response(self._body(request, account_id, message))
+        body = rest_message(message, base_url(request), account_id, self._clock, sent=True)
+        return web.json_response(body)
 
     def _recipient(self, item: Any) -> str:
         raw = item.get("phoneNumber") if isinstance(item, dict) else None

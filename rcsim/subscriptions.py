@@ -21,7 +21,7 @@ from .clock import SimClock
 from .config import SimConfig
 from .errors import error_body
 from .event_filters import EventFilter, FilterError, disabled_reason, parse_filter
-from .events import EventBus, SimEvent
+from .events import ALL_KINDS, EventBus, SimEvent
 from .faults import Faults
 from .log import SimLog
 from .model import Account, App, Extension
@@ -66,7 +66,7 @@ class SubscriptionManager:
         self._by_ws_token: dict[str, str] = {}
         self.transports: dict[str, Transport] = {}
         self._pipeline = NotificationFaultPipeline(faults, clock, log, self._send)
-        self._unsubscribe = bus.subscribe(self._on_event)
+        self._unsubscribe = bus.subscribe(self._on_event, ALL_KINDS)
 
     def add_transport(self, transport_type: str, transport: Transport) -> None:
         """Deliver the subscriptions whose `deliveryMode.transportType` is `transport_type` this way."""

@@ -57,7 +57,8 @@ def test_builders_refuse_what_is_not_an_extension_id(bad: object) -> None:
             FilterKind.ACCOUNT_PRESENCE,
         ),
         ("https://platform.ringcentral.com/restapi/v1.0/account/1/Presence", FilterKind.ACCOUNT_PRESENCE),
-        ("/restapi/v1.0/account/~/extension/~/message-store", FilterKind.UNKNOWN),
+        ("/restapi/v1.0/account/~/extension/~/message-store", FilterKind.MESSAGE_STORE),
+        ("/restapi/v1.0/account/~/extension/~/missed-calls", FilterKind.UNKNOWN),
         ("/restapi/v1.0/account/~/extension/~/presence/line", FilterKind.UNKNOWN),
         ("/restapi/v1.0/subscription", FilterKind.UNKNOWN),
         ("", FilterKind.UNKNOWN),
@@ -79,7 +80,8 @@ def test_kind_is_a_plain_string() -> None:
         ("/restapi/v1.0/account/1/extension/55/telephony/sessions", "55"),
         (filters.extension_presence(), None),
         (filters.account_presence(), None),
-        ("/restapi/v1.0/account/1/extension/55/message-store", None),
+        ("/restapi/v1.0/account/1/extension/55/message-store", "55"),
+        ("/restapi/v1.0/account/1/extension/55/missed-calls", None),
     ],
 )
 def test_extension_id_of(path: str, extension_id: str | None) -> None:

@@ -21,14 +21,12 @@ from rcsim.model import populate
 
 @dataclass
 class Recorder:
-    """Every call event (presence, telephony) the engine published, in order (the voicemails and
-    message-store changes calls cause are the message store's, tested on their own)."""
+    """Every event the engine published, in order."""
 
     events: list[SimEvent] = field(default_factory=list)
 
     def __call__(self, event: SimEvent) -> None:
-        if event.kind in ("presence", "telephony"):
-            self.events.append(event)
+        self.events.append(event)
 
     def of(self, kind: str, extension_id: str | None = None) -> list[dict[str, Any]]:
         return [

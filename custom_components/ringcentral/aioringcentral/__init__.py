@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import filters
+from .api_directory import DirectoryApi
+from .api_messages import MessagesApi
 from .auth import TokenSet
+from .directory import DirectoryCache, normalize_number
 from .engine import CallEvent, CallState, CallStateEngine, EngineUpdate, ExtensionState, SnapshotToken
 from .errors import (
     ApiError,
@@ -22,6 +25,7 @@ from .errors import (
     TransportUnavailableError,
 )
 from .filters import FilterKind
+from .messages import MessageTracker, MessageUpdate, NewMessage, ReadToken
 from .models import (
     AccountInfo,
     ActiveCall,
@@ -39,6 +43,21 @@ from .models import (
     parse_presence,
     parse_telephony_session,
 )
+from .models_messages import (
+    Contact,
+    DirectoryChange,
+    DirectoryEntry,
+    DirectoryEvent,
+    Message,
+    MessageAttachment,
+    MessageStoreChange,
+    MessageStoreEvent,
+    PhoneNumber,
+    SmsResult,
+    parse_directory_event,
+    parse_message,
+    parse_message_store_event,
+)
 from .ratelimit import RateLimiter
 from .rest import RingCentralClient, WsToken
 from .transport import Continuity, Transport, TransportListener, TransportStats
@@ -55,25 +74,42 @@ __all__ = [
     "CallEvent",
     "CallState",
     "CallStateEngine",
+    "Contact",
     "Continuity",
+    "DirectoryApi",
+    "DirectoryCache",
+    "DirectoryChange",
+    "DirectoryEntry",
+    "DirectoryEvent",
     "DisabledFilter",
     "EngineUpdate",
     "ExtensionInfo",
     "ExtensionState",
     "FilterKind",
     "InvalidCredentialsError",
+    "Message",
+    "MessageAttachment",
+    "MessageStoreChange",
+    "MessageStoreEvent",
+    "MessageTracker",
+    "MessageUpdate",
+    "MessagesApi",
     "MissingPermissionsError",
+    "NewMessage",
     "Notification",
     "ParseError",
     "Party",
     "PartyEndpoint",
     "PartyStatus",
+    "PhoneNumber",
     "Presence",
     "PubNubTransport",
     "RateLimitedError",
     "RateLimiter",
+    "ReadToken",
     "RingCentralClient",
     "RingCentralError",
+    "SmsResult",
     "SnapshotToken",
     "SubscriptionInfo",
     "TelephonySession",
@@ -88,6 +124,10 @@ __all__ = [
     "WebhookTransport",
     "WsToken",
     "filters",
+    "normalize_number",
+    "parse_directory_event",
+    "parse_message",
+    "parse_message_store_event",
     "parse_notification",
     "parse_presence",
     "parse_telephony_session",

@@ -1,4 +1,5 @@
-"""Event filters this library subscribes to, and classification of a notification's `event` path.
+"""Event filters this library subscribes to, the permission each needs, and classification of a
+notification's `event` path.
 
 RingCentral echoes filters back with `~` expanded to real ids and may reorder the query or add a
 trailing slash, so `classify` matches on structure, not on the exact string.
@@ -25,7 +26,25 @@ class FilterKind(StrEnum):
     PRESENCE = "presence"
     ACCOUNT_PRESENCE = "account_presence"
     TELEPHONY_SESSIONS = "telephony_sessions"
+    MESSAGE_STORE = "message_store"
+    VOICEMAIL = "voicemail"
+    INSTANT_MESSAGE = "instant_message"
+    DIRECTORY = "directory"
     UNKNOWN = "unknown"
+
+
+# The app permission RingCentral wants for each kind of filter (a filter without it comes back in
+# `disabledFilters`): what a repair issue should name.
+PERMISSIONS: dict[FilterKind, tuple[str, ...]] = {
+    FilterKind.PRESENCE: ("ReadPresence",),
+    FilterKind.ACCOUNT_PRESENCE: ("ReadPresence", "ReadAccounts"),
+    FilterKind.TELEPHONY_SESSIONS: ("CallControl",),
+    FilterKind.MESSAGE_STORE: ("ReadMessages",),
+    FilterKind.VOICEMAIL: ("ReadMessages",),
+    FilterKind.INSTANT_MESSAGE: ("ReadMessages",),
+    FilterKind.DIRECTORY: ("ReadAccounts",),
+    FilterKind.UNKNOWN: (),
+}
 
 
 def extension_presence(extension_id: str = "~") -> str:
@@ -36,6 +55,26 @@ def extension_presence(extension_id: str = "~") -> str:
 def extension_telephony_sessions(extension_id: str = "~") -> str:
     """Telephony-session events of one extension's parties (CallControl)."""
     return f"{_PREFIX}/extension/{_checked(extension_id)}/telephony/sessions"
+
+
+def extension_message_store(extension_id: str = "~") -> str:
+    """Changes to one extension's mailbox: `changes[]` of `{type, newCount, updatedCount}` (ReadMessages)."""
+    return f"{_PREFIX}/extension/{_checked(extension_id)}/message-store"
+
+
+def extension_voicemail(extension_id: str = "~") -> str:
+    """Each new voicemail of one extension, as the message (ReadMessages)."""
+    return f"{_PREFIX}/extension/{_checked(extension_id)}/voicemail"
+
+
+def extension_instant_sms(extension_id: str = "~") -> str:
+    """Each SMS one extension receives, as the message (ReadMessages)."""
+    return f"{_PREFIX}/extension/{_checked(extension_id)}/message-store/instant?type=SMS"
+
+
+def account_directory() -> str:
+    """Changes to the company directory (ReadAccounts)."""
+    return f"{_PREFIX}/directory/entries"
 
 
 def _checked(extension_id: str) -> str:
@@ -80,19 +119,33 @@ def _match(parts: list[str]) -> tuple[FilterKind, str | None]:
         return FilterKind.ACCOUNT_PRESENCE, None
     if rest == ["telephony", "sessions"]:
         return FilterKind.TELEPHONY_SESSIONS, None
+    if rest == ["directory", "entries"]:
+        return FilterKind.DIRECTORY, None
     if len(rest) >= 3 and rest[0] == "extension":
-        extension_id = parts[3]
-        tail = rest[2:]
-        if tail == ["presence"]:
-            return FilterKind.PRESENCE, extension_id
-        if tail == ["telephony", "sessions"]:
-            return FilterKind.TELEPHONY_SESSIONS, extension_id
+        kind = _EXTENSION_KINDS.get(tuple(rest[2:]))
+        if kind is not None:
+            return kind, parts[3]
     return FilterKind.UNKNOWN, None
+
+
+# Extension-level filter paths after `extension/{id}`, lower case.
+_EXTENSION_KINDS: dict[tuple[str, ...], FilterKind] = {
+    ("presence",): FilterKind.PRESENCE,
+    ("telephony", "sessions"): FilterKind.TELEPHONY_SESSIONS,
+    ("message-store",): FilterKind.MESSAGE_STORE,
+    ("voicemail",): FilterKind.VOICEMAIL,
+    ("message-store", "instant"): FilterKind.INSTANT_MESSAGE,
+}
 
 
 def classify(event_path: str) -> FilterKind:
     """The kind of filter an `event` path belongs to (`UNKNOWN` for anything else, never an error)."""
     return _kind_and_id(event_path)[0]
+
+
+def required_permissions(event_path: str) -> tuple[str, ...]:
+    """The app permissions a filter (or notification `event` path) needs; `()` when unknown."""
+    return PERMISSIONS[classify(event_path)]
 
 
 def extension_id_of(event_path: str) -> str | None:

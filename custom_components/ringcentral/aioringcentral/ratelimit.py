@@ -43,17 +43,40 @@ GROUPS: Final = (LIGHT, MEDIUM, HEAVY, AUTH)
 DEFAULT_PENALTY: Final = 60.0
 DEFAULT_MAX_WAIT: Final = 120.0
 
-# (method or None for any, path pattern, group); first match wins. Paths are without query strings.
+_ACCOUNT: Final = r"^/restapi/v1\.0/account/[^/]+"
+_EXTENSION: Final = _ACCOUNT + r"/extension/[^/]+"
+_MESSAGE: Final = _EXTENSION + r"/message-store/[^/]+"
+
+
+def _route(method: str | None, pattern: str, group: str) -> tuple[str | None, re.Pattern[str], str]:
+    return method, re.compile(pattern + r"/?$"), group
+
+
+# (method or None for any, path pattern, group), from the spec's `x-throttling-group`; first match
+# wins. Paths are without query strings.
 _ENDPOINT_GROUPS: Final[tuple[tuple[str | None, re.Pattern[str], str], ...]] = (
     (None, re.compile(r"^/restapi/oauth/"), AUTH),
-    ("POST", re.compile(r"^/restapi/v1\.0/subscription/[^/]+/renew/?$"), LIGHT),
-    ("GET", re.compile(r"^/restapi/v1\.0/subscription(/[^/]+)?/?$"), LIGHT),
-    (None, re.compile(r"^/restapi/v1\.0/subscription(/[^/]+)?/?$"), MEDIUM),
-    ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+/presence/?$"), HEAVY),
-    ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+/extension/?$"), MEDIUM),
-    ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+/extension/[^/]+/presence/?$"), LIGHT),
-    ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+/telephony/sessions/[^/]+/?$"), LIGHT),
-    ("GET", re.compile(r"^/restapi/v1\.0/account/[^/]+(/extension/[^/]+)?/?$"), LIGHT),
+    _route("POST", r"^/restapi/v1\.0/subscription/[^/]+/renew", LIGHT),
+    _route("GET", r"^/restapi/v1\.0/subscription(/[^/]+)?", LIGHT),
+    _route(None, r"^/restapi/v1\.0/subscription(/[^/]+)?", MEDIUM),
+    _route("GET", _ACCOUNT + r"/presence", HEAVY),
+    _route("GET", _ACCOUNT + r"/directory/entries", MEDIUM),
+    _route(None, _ACCOUNT + r"/extension", MEDIUM),  # list (GET) and create (POST)
+    _route("GET", _EXTENSION + r"/presence", LIGHT),
+    _route("PUT", _EXTENSION + r"/presence", MEDIUM),
+    _route("GET", _EXTENSION + r"/ring-out/[^/]+", LIGHT),
+    _route(None, _EXTENSION + r"/ring-out(/[^/]+)?", HEAVY),
+    _route("GET", _EXTENSION + r"/message-store(/[^/]+)?", LIGHT),
+    _route(None, _EXTENSION + r"/message-store(/[^/]+)?", MEDIUM),  # PUT and DELETE
+    _route("GET", _MESSAGE + r"/content/[^/]+", MEDIUM),
+    _route("POST", _EXTENSION + r"/sms", MEDIUM),
+    _route("GET", _EXTENSION + r"/phone-number", LIGHT),
+    _route(None, _EXTENSION + r"/address-book/contact", HEAVY),
+    _route(None, _EXTENSION + r"/call-log", HEAVY),
+    _route("GET", _EXTENSION, LIGHT),
+    _route(None, _EXTENSION, MEDIUM),  # PUT and DELETE
+    _route(None, _ACCOUNT + r"/telephony/sessions/[^/]+(/parties/[^/]+(/[a-z]+)?)?", LIGHT),
+    _route("GET", _ACCOUNT, LIGHT),
 )
 
 

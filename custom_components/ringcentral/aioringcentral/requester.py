@@ -38,6 +38,9 @@ DEFAULT_REQUEST_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RETRIES: Final = 3
 _MAX_MESSAGE: Final = 300
 _PERMISSION_IN_MESSAGE: Final = re.compile(r"\[([A-Za-z]+)\]")
+# RingCentral echoes phone numbers in some messages (`Parameter [from] value [+1650…] is invalid`):
+# errors end up in logs, which must not hold phone numbers.
+_PHONE_NUMBER: Final = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 type BearerSource = Callable[[], Awaitable[str]]
 
@@ -106,9 +109,18 @@ class Requester:
         headers: Mapping[str, str] | None = None,
         bearer: BearerSource | None = None,
         group: str | None = None,
+        max_wait: float | None = None,
+        retry_failures: bool = True,
     ) -> Response:
-        """Send with retries; returns any non-retryable answer (2xx and 4xx), raises otherwise."""
+        """Send with retries; returns any non-retryable answer (2xx and 4xx), raises otherwise.
+
+        `max_wait`: longest wait for the group's budget (None: the limiter's); `retry_failures`:
+        False for requests that must not be sent twice (a timeout may hide one that went through),
+        so network errors, timeouts and 5xx raise at once (a 429 is still retried: nothing was done).
+        """
         group = group or group_for(method, path)
+        wait_limit = self.limiter.max_wait if max_wait is None else max_wait
+        retries = self.max_retries if retry_failures else 0
         failures = 0
         throttled = 0
         penalty = 0.0
@@ -118,7 +130,7 @@ class Requester:
                 # Fetched outside the group's slot: a token refresh needs the Auth group itself.
                 send_headers["Authorization"] = "Bearer " + await bearer()
             try:
-                async with self.limiter.slot(group):
+                async with self.limiter.slot(group, max_wait=max_wait):
                     response = await self._send(
                         method,
                         path,
@@ -134,7 +146,7 @@ class Requester:
             except (aiohttp.ClientError, TimeoutError) as err:
                 failures += 1
                 _LOGGER.debug("%s %s failed (%s), attempt %d", method, path, type(err).__name__, failures)
-                if failures > self.max_retries:
+                if failures > retries:
                     raise TemporarilyUnavailableError(
                         f"RingCentral unreachable ({type(err).__name__}) after {failures} attempts"
                     ) from None
@@ -150,12 +162,11 @@ class Requester:
             if response.status >= 500:
                 failures += 1
                 _LOGGER.debug("%s %s answered %d, attempt %d", method, path, response.status, failures)
-                if failures > self.max_retries:
+                if failures > retries:
                     raise error_from_response(response, f"{method} {path}")
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
                 delay = max(retry_after or 0.0, self._backoff_delay(failures))
-                max_wait = self.limiter.max_wait
-                if max_wait is not None and delay > max_wait:
+                if wait_limit is not None and delay > wait_limit:
                     # Not worth holding the caller for: report it now, like a long rate-limit wait.
                     raise error_from_response(response, f"{method} {path}")
                 await self._sleep(delay)
@@ -207,7 +218,7 @@ def error_details(response: Response) -> tuple[str | None, str, dict[str, Any]]:
         message = message or errors[0].get("message")
     if code is None and isinstance(body.get("error"), str):
         code = body["error"]
-    text = str(message) if message else f"HTTP {response.status}"
+    text = _PHONE_NUMBER.sub("[number]", str(message)) if message else f"HTTP {response.status}"
     return (str(code) if code is not None else None), text[:_MAX_MESSAGE], body
 
 

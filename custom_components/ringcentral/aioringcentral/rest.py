@@ -23,6 +23,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from .api_directory import DirectoryApi
+from .api_messages import MessagesApi
 from .auth import Auth, TokenCallback, TokenSet
 from .batch import BATCH_JSON, parse_batch
 from .errors import (
@@ -120,6 +122,9 @@ class RingCentralClient:
             on_tokens=on_tokens,
             clock=clock,
         )
+        # Messages, SMS and numbers; names (directory, contacts): small API classes over `_call`.
+        self.messages = MessagesApi(self)
+        self.directory = DirectoryApi(self)
 
     def __repr__(self) -> str:
         return f"RingCentralClient(server={self.server!r}, owner_id={self.auth.owner_id!r})"
@@ -340,8 +345,14 @@ class RingCentralClient:
         headers: Mapping[str, str] | None = None,
         group: str | None = None,
         ok: tuple[int, ...] = (200,),
+        max_wait: float | None = None,
+        retry_failures: bool = True,
     ) -> Response:
-        """An authenticated request; returns an `ok` answer or raises the matching error."""
+        """An authenticated request; returns an `ok` answer or raises the matching error.
+
+        `max_wait`: longest wait for the group's budget (None: the limiter's default); actions pass
+        their own (0: raise `RateLimitedError` rather than queue). `retry_failures`: see `Requester`.
+        """
         sent: list[str] = []
 
         async def bearer() -> str:
@@ -351,7 +362,15 @@ class RingCentralClient:
 
         for attempt in range(1, _AUTH_ATTEMPTS + 1):
             response = await self.requester.request(
-                method, path, params=params, json_body=json_body, headers=headers, bearer=bearer, group=group
+                method,
+                path,
+                params=params,
+                json_body=json_body,
+                headers=headers,
+                bearer=bearer,
+                group=group,
+                max_wait=max_wait,
+                retry_failures=retry_failures,
             )
             if response.status in ok:
                 return response
@@ -368,7 +387,9 @@ class RingCentralClient:
             "the JWT login still works, so trying again later"
         )
 
-    async def _all_pages(self, path: str, params: Mapping[str, str], per_page: int) -> list[Any]:
+    async def _all_pages(
+        self, path: str, params: Mapping[str, str], per_page: int, *, max_wait: float | None = None
+    ) -> list[Any]:
         """`records` of every page, following RingCentral's `navigation.nextPage`."""
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}")
@@ -376,7 +397,7 @@ class RingCentralClient:
         page = 1
         while True:
             query = {**params, "page": str(page), "perPage": str(per_page)}
-            body = (await self._call("GET", path, params=query)).json_object()
+            body = (await self._call("GET", path, params=query, max_wait=max_wait)).json_object()
             page_records = body.get("records")
             if not isinstance(page_records, list):
                 raise ParseError(f"{path}: page {page} has no records list")
