@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .aioringcentral.errors import TransportUnavailableError
-from .aioringcentral.filters import FilterKind, classify
+from .aioringcentral.filters import PERMISSIONS, classify
 from .aioringcentral.models import DisabledFilter
 from .const import (
     DOMAIN,
@@ -31,19 +31,11 @@ from .const import (
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
-# Filter kind → the app permissions it needs (for the repair issue's instructions).
-_FILTER_PERMISSIONS: dict[FilterKind, tuple[str, ...]] = {
-    FilterKind.PRESENCE: ("ReadPresence",),
-    FilterKind.ACCOUNT_PRESENCE: ("ReadPresence", "ReadAccounts"),
-    FilterKind.TELEPHONY_SESSIONS: ("CallControl",),
-}
-
-
-def permissions_for_filters(filters: Iterable[str]) -> list[str]:
+def permissions_for_filters(event_filters: Iterable[str]) -> list[str]:
     """The app permissions the given event filters need, in a stable order."""
     needed: dict[str, None] = {}
-    for event_filter in filters:
-        for permission in _FILTER_PERMISSIONS.get(classify(event_filter), ("ReadPresence", "CallControl")):
+    for event_filter in event_filters:
+        for permission in PERMISSIONS.get(classify(event_filter)) or ("ReadPresence", "CallControl"):
             needed[permission] = None
     return list(needed)
 

@@ -21,7 +21,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.ringcentral.const import CALL_STATUSES, EVENT_TYPES, MONITOR_ACCOUNT
 from rcsim import Simulator
 
-from .conftest import make_entry, setup_entry, wait_for
+from .conftest import make_entry, settled, setup_entry, wait_for
 
 PACKAGE = Path(__file__).parents[3] / "custom_components" / "ringcentral"
 
@@ -97,12 +97,14 @@ async def test_entities(
     entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
     await setup_entry(hass, entry)
     await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
+    await wait_for(hass, lambda: settled(hass, entry))
 
     entities = sorted(
         er.async_entries_for_config_entry(entity_registry, entry.entry_id), key=lambda e: e.entity_id
     )
-    # connectivity + (status, on_call, call, missed_calls, last_caller) per extension
-    assert len(entities) == 1 + 3 * 5
+    # connectivity + (status, on_call, call, missed_calls, last_caller, unread_voicemails, message) per
+    # extension
+    assert len(entities) == 1 + 3 * 7
     for entity in entities:
         assert _entity(entity, device_registry) == snapshot(name=f"{entity.entity_id}-entry")
         state = hass.states.get(entity.entity_id)

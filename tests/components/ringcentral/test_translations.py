@@ -156,6 +156,21 @@ def _uses_in_step(func: ast.AsyncFunctionDef, section: str, where: str) -> Itera
             yield Use((section, "error", key), None, where)
 
 
+def _module_dict_values(tree: ast.Module, name_node: ast.expr) -> list[str]:
+    """The string values of the module-level dict literal `name_node` names."""
+    assert isinstance(name_node, ast.Name), "translation_key=<table>[…]: the table must be a module name"
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id == name_node.id and isinstance(value, ast.Dict):
+            values = [_value(v) for v in value.values]
+            assert all(values), f"{name_node.id}: every value must be a string constant"
+            return [v for v in values if v]
+    raise AssertionError(f"no module-level dict {name_node.id}")
+
+
 def code_uses() -> list[Use]:
     """Every translation key the integration's modules use, found in their syntax trees."""
     uses: list[Use] = []
@@ -181,6 +196,12 @@ def code_uses() -> list[Use]:
                     if transport != TRANSPORT_WEBSOCKET:
                         issue = ISSUE_TRANSPORT_UNAVAILABLE.format(transport=transport)
                         uses.append(Use(("issues", issue), placeholders, where))
+                continue
+            if name == "async_create_issue" and isinstance(key_node, ast.Subscript):
+                # translation_key=_TABLE[feature]: every value of a module-level dict of constants.
+                placeholders = _placeholders(node, "translation_placeholders")
+                for issue in _module_dict_values(tree, key_node.value):
+                    uses.append(Use(("issues", issue), placeholders, where))
                 continue
             key = _value(key_node)
             assert key is not None, f"{where}: translation_key is not a constant the test can read"
@@ -215,6 +236,8 @@ def test_the_scan_finds_the_keys_it_should() -> None:
         ("exceptions", "authentication_error"),
         ("issues", "missing_permissions"),
         ("issues", "pubnub_unavailable"),
+        ("issues", "messages_permission"),
+        ("exceptions", "sms_invalid_number"),
         ("entity", "sensor", "call_status"),
         ("entity", "binary_sensor", "connected"),
         ("selector", "transport", "options"),
