@@ -31,6 +31,7 @@ from .const import (
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
+
 def permissions_for_filters(event_filters: Iterable[str]) -> list[str]:
     """The app permissions the given event filters need, in a stable order."""
     needed: dict[str, None] = {}

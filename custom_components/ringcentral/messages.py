@@ -228,7 +228,8 @@ class RingCentralMessages:
 
     @callback
     def _async_want_read(self, ext_id: str) -> None:
-        if not self.available(ext_id):
+        # Also while ReadMessages is missing (after a resync, say): a read that works ends that.
+        if ext_id in self._refused:
             return
         self._pending[ext_id] = None
         if self._retry is None and (self._reader is None or self._reader.done()):
@@ -240,7 +241,7 @@ class RingCentralMessages:
         while self._pending:
             ext_id = next(iter(self._pending))
             del self._pending[ext_id]
-            if ext_id not in self._coordinator.extensions or not self.available(ext_id):
+            if ext_id not in self._coordinator.extensions or ext_id in self._refused:
                 continue
             await self._async_pace()
             if not await self._async_read(ext_id):
