@@ -26,6 +26,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
 
 from .aioringcentral import filters
 from .aioringcentral.errors import (
@@ -261,7 +262,7 @@ class RingCentralMessages:
     async def _async_read(self, ext_id: str) -> bool:
         """Read one extension's unread voicemails; False when it should be tried again later."""
         tracker = self._tracker(ext_id)
-        token = tracker.begin_reread(time.time())
+        token = tracker.begin_reread(dt_util.utcnow().timestamp())
         try:
             unread = await self._client.messages.list_messages(ext_id)
         except MissingPermissionsError as err:

@@ -10,11 +10,11 @@ budget (`max_wait=0`): a refresh that would have to queue is skipped, so call st
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
 
 from .aioringcentral import filters
 from .aioringcentral.directory import DirectoryCache
@@ -87,7 +87,8 @@ class CallerNames:
         if self._refreshing:
             return
         self._cancel_timer()
-        delay = max(0.0, self.cache.next_refresh_at(time.time()) - time.time())
+        now = dt_util.utcnow().timestamp()
+        delay = max(0.0, self.cache.next_refresh_at(now) - now)
         self._timer = async_call_later(self._hass, delay, self._async_due)
 
     @callback
@@ -98,7 +99,7 @@ class CallerNames:
 
     async def _async_refresh(self) -> None:
         try:
-            if self.cache.refresh_due(time.time()):
+            if self.cache.refresh_due(dt_util.utcnow().timestamp()):
                 await self._async_read()
         finally:
             self._refreshing = False
@@ -106,13 +107,13 @@ class CallerNames:
 
     async def _async_read(self) -> None:
         """Read the directory (and the contacts), never waiting for the rate budget."""
-        self.cache.begin_refresh(time.time())
+        self.cache.begin_refresh(dt_util.utcnow().timestamp())
         try:
             entries = await self._client.directory.list_directory_entries(max_wait=0)
         except RingCentralError as err:
             LOGGER.debug("Could not read the company directory: %s", err.message)
             return
-        self.cache.replace_directory(entries, time.time())
+        self.cache.replace_directory(entries, dt_util.utcnow().timestamp())
         if self.contacts:
             try:
                 contacts = await self._client.directory.list_contacts(max_wait=0)

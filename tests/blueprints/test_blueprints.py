@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 from homeassistant.components.blueprint.models import Blueprint
 from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import async_fire_time_changed, async_mock_service
 
 from rcsim import Simulator
+from rcsim.message_model import READ
 
 from .conftest import (
     BLUEPRINTS,
@@ -270,3 +272,46 @@ async def test_missed_call_with_name(hass: HomeAssistant, sim: Simulator, extens
 def _last_event_ends_a_call(hass: HomeAssistant, extension: Extension) -> bool:
     state = hass.states.get(extension.call)
     return state is not None and state.attributes.get("event_type") in ("missed", "ended")
+
+
+async def test_voicemail_light(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    """On while voicemail is unread (a second one changes nothing), off once all are read."""
+    turn_on = async_mock_service(hass, "light", "turn_on")
+    turn_off = async_mock_service(hass, "light", "turn_off")
+    inputs = {
+        "unread_voicemails_sensor": extension.unread_voicemails,
+        "waiting_light": {"entity_id": "light.hallway"},
+        "waiting_color": [0, 0, 255],
+        "brightness": 30,
+    }
+    await load_automations(hass, [blueprint_automation("voicemail_light.yaml", inputs)])
+    ext = sim.state.account.extensions[extension.id]
+    first = sim.state.messages.leave_voicemail(ext, from_number="+14155550198", duration=5)
+    await wait_for(hass, lambda: len(turn_on) == 1)
+    assert turn_on[0].data == {"entity_id": ["light.hallway"], "rgb_color": [0, 0, 255], "brightness_pct": 30}
+    second = sim.state.messages.leave_voicemail(ext, from_number="+13125550121", duration=8)
+    await wait_for(hass, lambda: hass.states.get(extension.unread_voicemails).state == "2")
+
+    sim.state.messages.set_read_status(first, READ)
+    await wait_for(hass, lambda: hass.states.get(extension.unread_voicemails).state == "1")
+    assert not turn_off
+    sim.state.messages.set_read_status(second, READ)
+    await wait_for(hass, lambda: len(turn_off) == 1)
+    assert turn_off[0].data == {"entity_id": ["light.hallway"]}
+
+
+async def test_voicemail_light_follows_the_count_at_start(
+    hass: HomeAssistant, sim: Simulator, extension: Extension
+) -> None:
+    """Home Assistant starting sets the light from the current count (it may have missed a change)."""
+    turn_off = async_mock_service(hass, "light", "turn_off")
+    inputs = {
+        "unread_voicemails_sensor": extension.unread_voicemails,
+        "waiting_light": {"entity_id": "light.x"},
+    }
+    # Loaded while Home Assistant starts: the automation attaches its triggers once it has started.
+    hass.set_state(CoreState.not_running)
+    await load_automations(hass, [blueprint_automation("voicemail_light.yaml", inputs)])
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await wait_for(hass, lambda: len(turn_off) == 1)

@@ -15,11 +15,15 @@ from homeassistant.util.yaml import parse_yaml
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from rcsim import Simulator
+from rcsim.message_model import READ
 
 from .conftest import README, Extension, finish, load_automations, step_until, wait_for
 
 _BLOCK_RE = re.compile(r"```yaml\n# Example: (?P<name>[^\n]+)\n(?P<body>.*?)```", re.DOTALL)
-_PLACEHOLDER_RE = re.compile(r"\b(sensor|binary_sensor|event)\.alice_smith_(call_status|on_call|call)\b")
+_PLACEHOLDER_RE = re.compile(
+    r"\b(sensor|binary_sensor|event)\.alice_smith_"
+    r"(call_status|on_call|call|missed_calls|unread_voicemails|message)\b"
+)
 
 
 def readme_examples() -> dict[str, str]:
@@ -29,7 +33,14 @@ def readme_examples() -> dict[str, str]:
 
 def example(name: str, extension: Extension) -> list[dict[str, Any]]:
     """The automations of one README example, with the test extension's entity ids."""
-    ids = {"call_status": extension.call_status, "on_call": extension.on_call, "call": extension.call}
+    ids = {
+        "call_status": extension.call_status,
+        "on_call": extension.on_call,
+        "call": extension.call,
+        "missed_calls": extension.missed_calls,
+        "unread_voicemails": extension.unread_voicemails,
+        "message": extension.message,
+    }
     text = _PLACEHOLDER_RE.sub(lambda m: ids[m[2]], readme_examples()[name])
     return automations_of(text)
 
@@ -44,13 +55,16 @@ def automations_of(text: str) -> list[dict[str, Any]]:
 
 
 def test_readme_has_the_examples() -> None:
-    """The four examples the issue asks for are in the README, each a list of automations."""
+    """The examples the issues ask for are in the README, each a list of automations."""
     examples = readme_examples()
     assert list(examples) == [
         "busy light",
         "pause music",
         "missed-call notification",
+        "missed calls with names",
+        "voicemail light",
         "announce the caller",
+        "voicemail by SMS",
     ]
     for text in examples.values():
         assert automations_of(text)
@@ -136,3 +150,54 @@ async def test_example_announce_the_caller(
     assert speak[0].data["entity_id"] == ["tts.home_assistant_cloud"]
     assert speak[0].data["media_player_entity_id"] == "media_player.kitchen"
     assert f"from {caller}." in speak[0].data["message"]
+
+
+async def test_example_missed_calls_with_names(
+    hass: HomeAssistant, sim: Simulator, extension: Extension
+) -> None:
+    notify = async_mock_service(hass, "notify", "mobile_app_alice_phone")
+    await load_automations(hass, example("missed calls with names", extension))
+    tsid = sim.state.calls.start("inbound_missed", extension.id, step=True)
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(notify) == 1)
+    state = hass.states.get(extension.missed_calls)
+    assert state is not None
+    name, number = state.attributes["last_missed_from_name"], state.attributes["last_missed_from"]
+    assert notify[0].data == {
+        "title": "Missed call",
+        "message": f"{name} ({number}) called. Missed calls today: 1.",
+    }
+
+
+async def test_example_voicemail_light(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    turn_on = async_mock_service(hass, "light", "turn_on")
+    turn_off = async_mock_service(hass, "light", "turn_off")
+    await load_automations(hass, example("voicemail light", extension))
+    ext = sim.state.account.extensions[extension.id]
+    message = sim.state.messages.leave_voicemail(ext, from_number="+14155550198", duration=5)
+    await wait_for(hass, lambda: len(turn_on) == 1)
+    assert turn_on[0].data == {
+        "entity_id": ["light.hallway"],
+        "rgb_color": [255, 0, 0],
+        "brightness_pct": 100,
+    }
+    sim.state.messages.set_read_status(message, READ)
+    await wait_for(hass, lambda: len(turn_off) == 1)
+    assert turn_off[0].data == {"entity_id": ["light.hallway"]}
+
+
+async def test_example_voicemail_by_sms(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    """A real `ringcentral.send_sms` against the simulator: the voicemail's transcription is texted."""
+    await load_automations(hass, example("voicemail by SMS", extension))
+    ext = sim.state.account.extensions[extension.id]
+    sim.state.messages.leave_voicemail(
+        ext, from_number="+14155550198", from_name="Jane Cooper", duration=9, transcription="Call me back"
+    )
+
+    def sent() -> list[str]:
+        return [m.subject or "" for m in sim.state.messages.messages(ext.id) if m.direction == "Outbound"]
+
+    await wait_for(hass, lambda: len(sent()) == 1)
+    assert sent() == ["Voicemail from Jane Cooper (9 s): Call me back"]
+    [outbound] = [m for m in sim.state.messages.messages(ext.id) if m.direction == "Outbound"]
+    assert [a.phone_number for a in outbound.to] == ["+16505550188"]
