@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from homeassistant.components.blueprint.models import Blueprint
 from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
-from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
-from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import async_fire_time_changed, async_mock_service
 
+from custom_components.ringcentral.const import DOMAIN
 from rcsim import Simulator
 from rcsim.message_model import READ
 
@@ -300,18 +300,25 @@ async def test_voicemail_light(hass: HomeAssistant, sim: Simulator, extension: E
     assert turn_off[0].data == {"entity_id": ["light.hallway"]}
 
 
-async def test_voicemail_light_follows_the_count_at_start(
+async def test_voicemail_light_follows_the_count_after_a_restart(
     hass: HomeAssistant, sim: Simulator, extension: Extension
 ) -> None:
-    """Home Assistant starting sets the light from the current count (it may have missed a change)."""
+    """A voicemail read while the integration was not running: its first count afterwards turns the
+    light off."""
+    turn_on = async_mock_service(hass, "light", "turn_on")
     turn_off = async_mock_service(hass, "light", "turn_off")
     inputs = {
         "unread_voicemails_sensor": extension.unread_voicemails,
         "waiting_light": {"entity_id": "light.x"},
     }
-    # Loaded while Home Assistant starts: the automation attaches its triggers once it has started.
-    hass.set_state(CoreState.not_running)
     await load_automations(hass, [blueprint_automation("voicemail_light.yaml", inputs)])
-    hass.set_state(CoreState.running)
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    ext = sim.state.account.extensions[extension.id]
+    message = sim.state.messages.leave_voicemail(ext, from_number="+14155550198", duration=5)
+    await wait_for(hass, lambda: len(turn_on) == 1)
+
+    [entry] = hass.config_entries.async_entries(DOMAIN)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    sim.state.messages.set_read_status(message, READ)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await wait_for(hass, lambda: len(turn_off) == 1)
+    assert hass.states.get(extension.unread_voicemails).state == "0"
