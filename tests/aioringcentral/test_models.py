@@ -345,7 +345,7 @@ def test_unknown_values_kept_verbatim() -> None:
 
 
 def test_unknown_event_kind() -> None:
-    note = parse_notification({"event": "/restapi/v1.0/account/~/extension/~/message-store", "body": {}})
+    note = parse_notification({"event": "/restapi/v1.0/account/~/extension/~/missed-calls", "body": {}})
     assert note.kind == FilterKind.UNKNOWN
 
 

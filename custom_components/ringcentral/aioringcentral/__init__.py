@@ -44,19 +44,21 @@ from .models import (
     parse_telephony_session,
 )
 from .models_messages import (
-    Contact,
-    DirectoryChange,
-    DirectoryEntry,
-    DirectoryEvent,
     Message,
     MessageAttachment,
     MessageStoreChange,
     MessageStoreEvent,
     PhoneNumber,
     SmsResult,
-    parse_directory_event,
     parse_message,
     parse_message_store_event,
+)
+from .models_names import (
+    Contact,
+    DirectoryChange,
+    DirectoryEntry,
+    DirectoryEvent,
+    parse_directory_event,
 )
 from .ratelimit import RateLimiter
 from .rest import RingCentralClient, WsToken

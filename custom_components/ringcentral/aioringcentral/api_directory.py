@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from .errors import ParseError
-from .models_messages import Contact, DirectoryEntry
+from .models_names import Contact, DirectoryEntry
 from .pathids import path_id
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .models_messages import Contact, DirectoryEntry, DirectoryEvent
+from .models_names import Contact, DirectoryEntry, DirectoryEvent
 
 DEFAULT_REFRESH_INTERVAL: Final = 12 * 3600.0
 DEFAULT_MIN_REFRESH_INTERVAL: Final = 15 * 60.0

@@ -1,6 +1,6 @@
-"""Typed, immutable views of messages, SMS, phone numbers and names: REST answers (message store,
-SMS, phone numbers, directory entries, personal contacts) and notification bodies (message-store
-changes, voicemail and instant messages, directory changes).
+"""Typed, immutable views of messages, SMS and phone numbers: REST answers (message store, SMS,
+phone numbers) and notification bodies (message-store changes, voicemail and instant messages).
+Names (directory entries, contacts) are in `models_names`.
 
 The same rules as `models`: ids are `str`, enum-like values stay plain `str` (compare with
 `status_is`: the spec spells the voicemail type `Voicemail` in notifications, REST says `VoiceMail`),
@@ -9,7 +9,6 @@ missing optional fields are `None`, and an unusable payload raises `ParseError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,28 +24,6 @@ FEATURE_SMS_SENDER = "SmsSender"
 ATTACHMENT_TRANSCRIPTION = "AudioTranscription"
 ATTACHMENT_RECORDING = "AudioRecording"
 TRANSCRIPTION_COMPLETED = "Completed"
-
-# Fields of a personal contact that hold phone numbers (fax fields are left out: nobody calls from them).
-_CONTACT_PHONES = (
-    "businessPhone",
-    "businessPhone2",
-    "mobilePhone",
-    "homePhone",
-    "homePhone2",
-    "companyPhone",
-    "carPhone",
-    "otherPhone",
-    "callbackPhone",
-    "assistantPhone",
-)
-
-
-def _name(data: Mapping[str, Any], what: str) -> str | None:
-    """`name`, else `firstName lastName`, else None."""
-    name, first, last = _opt_strs(data, what, "name", "firstName", "lastName")
-    if name:
-        return name
-    return " ".join(part for part in (first, last) if part) or None
 
 
 # --- phone numbers and SMS ---------------------------------------------------------------------------
@@ -272,87 +249,3 @@ class MessageStoreEvent:
 def parse_message_store_event(body: Any, *, extension_id: str | None = None) -> MessageStoreEvent:
     """Parse a message-store notification body (`extension_id`: when the body names none)."""
     return MessageStoreEvent.from_dict(body, extension_id=extension_id)
-
-
-# --- names -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DirectoryEntry:
-    """A company-directory entry: an extension of the account or an external contact."""
-
-    id: str
-    name: str | None
-    numbers: tuple[str, ...]
-    extension_number: str | None = None
-    type: str | None = None
-
-    @classmethod
-    def from_dict(cls, raw: Any, what: str = "directoryEntry") -> DirectoryEntry:
-        data = _mapping(raw, what)
-        numbers = []
-        for index, item in enumerate(_list(data, "phoneNumbers", what)):
-            number = _opt_str(_mapping(item, f"{what}.phoneNumbers[{index}]"), "phoneNumber", what)
-            if number:
-                numbers.append(number)
-        extension_number, kind = _opt_strs(data, what, "extensionNumber", "type")
-        return cls(
-            id=_req_str(data, "id", what),
-            name=_name(data, what),
-            numbers=tuple(numbers),
-            extension_number=extension_number,
-            type=kind,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """A personal contact of the user's address book."""
-
-    id: str
-    name: str | None
-    numbers: tuple[str, ...]
-
-    @classmethod
-    def from_dict(cls, raw: Any, what: str = "contact") -> Contact:
-        data = _mapping(raw, what)
-        name = _name(data, what) or _opt_str(data, "company", what)
-        numbers = tuple(n for n in _opt_strs(data, what, *_CONTACT_PHONES) if n)
-        return cls(id=_req_str(data, "id", what), name=name, numbers=numbers)
-
-
-@dataclass(frozen=True, slots=True)
-class DirectoryChange:
-    """One entry of a directory notification: `Create`, `Update` or `Delete` of an entry."""
-
-    event_type: str | None
-    entry: DirectoryEntry
-
-    @property
-    def deleted(self) -> bool:
-        return status_is(self.event_type, "Delete")
-
-
-@dataclass(frozen=True, slots=True)
-class DirectoryEvent:
-    """A company-directory notification body."""
-
-    changes: tuple[DirectoryChange, ...]
-
-    @classmethod
-    def from_dict(cls, raw: Any) -> DirectoryEvent:
-        what = "directory"
-        data = _mapping(raw, what)
-        changes = []
-        for index, item in enumerate(_list(data, "contacts", what)):
-            where = f"{what}.contacts[{index}]"
-            entry = _mapping(item, where)
-            changes.append(
-                DirectoryChange(_opt_str(entry, "eventType", where), DirectoryEntry.from_dict(entry, where))
-            )
-        return cls(changes=tuple(changes))
-
-
-def parse_directory_event(body: Any) -> DirectoryEvent:
-    """Parse a company-directory notification body."""
-    return DirectoryEvent.from_dict(body)
