@@ -21,7 +21,7 @@ from .aioringcentral.directory import DirectoryCache
 from .aioringcentral.errors import MissingPermissionsError, RingCentralError
 from .aioringcentral.filters import FilterKind
 from .aioringcentral.models import Notification, SubscriptionInfo
-from .aioringcentral.models_messages import parse_directory_event
+from .aioringcentral.models_names import parse_directory_event
 from .aioringcentral.rest import RingCentralClient
 from .const import CONF_CONTACTS, DEFAULT_CONTACTS, DOMAIN, FEATURE_CONTACTS, LOGGER
 from .issues import async_create_feature_issue, async_delete_feature_issue
