@@ -17,6 +17,11 @@ DASHBOARD_TITLE = "RingCentral"
 ROW_CALL_STATUS = "Call status"
 ROW_ON_CALL = "On call"
 ROW_LAST_EVENT = "Last call event"
+# Recent calls and messages (issue 16).
+ROW_MISSED_CALLS = "Missed calls today"
+ROW_LAST_CALLER = "Last caller"
+ROW_UNREAD_VOICEMAILS = "Unread voicemails"
+ROW_LAST_MESSAGE = "Last message"
 
 # The cards that need the recorder: a timeline of every extension's call status and on-call state,
 # and a log of call-status changes.
@@ -35,6 +40,10 @@ class ExtensionCard:
     call_status: str
     on_call: str | None
     call_event: str | None
+    missed_calls: str | None = None
+    last_caller: str | None = None
+    unread_voicemails: str | None = None
+    message_event: str | None = None
 
 
 def extension_cards(
@@ -58,6 +67,10 @@ def extension_cards(
             call_status=keys["call_status"],
             on_call=keys.get("on_call"),
             call_event=keys.get("call"),
+            missed_calls=keys.get("missed_calls"),
+            last_caller=keys.get("last_caller"),
+            unread_voicemails=keys.get("unread_voicemails"),
+            message_event=keys.get("message"),
         )
         for device_id, keys in by_device.items()
         if "call_status" in keys
@@ -66,8 +79,9 @@ def extension_cards(
 
 
 def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) -> dict[str, Any]:
-    """The dashboard: one entities card per extension (status, on call, last event), then the history
-    graph and the logbook of every extension, then the account's card."""
+    """The dashboard: one entities card per extension (status, on call, last event, missed calls, last
+    caller, unread voicemails, last message), then the history graph and the logbook of every
+    extension, then the account's card."""
     view_cards: list[dict[str, Any]] = []
     for card in cards:
         rows: list[dict[str, Any]] = [{"entity": card.call_status, "name": ROW_CALL_STATUS}]
@@ -76,6 +90,14 @@ def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) ->
         if card.call_event:
             # An event entity's row shows when the last event was and its (translated) type.
             rows.append({"entity": card.call_event, "name": ROW_LAST_EVENT})
+        for entity, name in (
+            (card.missed_calls, ROW_MISSED_CALLS),
+            (card.last_caller, ROW_LAST_CALLER),
+            (card.unread_voicemails, ROW_UNREAD_VOICEMAILS),
+            (card.message_event, ROW_LAST_MESSAGE),
+        ):
+            if entity:
+                rows.append({"entity": entity, "name": name})
         view_cards.append({"type": "entities", "title": card.name, "state_color": True, "entities": rows})
     if cards:
         # Short row names: the timeline's label column is narrow. Each extension's status row is named
