@@ -17,8 +17,6 @@ entities turn unavailable, with a repair issue); call state is not affected.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +48,7 @@ if TYPE_CHECKING:
 KINDS = frozenset({FilterKind.MESSAGE_STORE, FilterKind.VOICEMAIL, FilterKind.INSTANT_MESSAGE})
 
 # Reads of unread voicemails: a few at once, then one every few seconds (RingCentral's Light group
-# allows 50 a minute, and presence reads need most of them).
+# allows 50 a minute, and presence reads need most of them): at most 15 a minute in the long run.
 READ_BURST = 5
 READ_SPACING = 4.0
 # A failed read is tried again this late, doubling up to the maximum.
@@ -83,7 +81,9 @@ class RingCentralMessages:
         # Extensions waiting for a read of their unread voicemails, read one at a time.
         self._pending: dict[str, None] = {}
         self._reader: asyncio.Task[None] | None = None
-        self._reads: deque[float] = deque(maxlen=READ_BURST)
+        # Reads allowed now; one more every READ_SPACING seconds, up to READ_BURST.
+        self._tokens = READ_BURST
+        self._refill: CALLBACK_TYPE | None = None
         self._failures = 0
         self._retry: CALLBACK_TYPE | None = None
         # Announcements in order (a voicemail may wait for its transcription).
@@ -119,7 +119,7 @@ class RingCentralMessages:
         self._announcer = self._entry.async_create_background_task(
             self._hass, self._async_announce(), f"{DOMAIN} messages"
         )
-        self._entry.async_on_unload(self._cancel_retry)
+        self._entry.async_on_unload(self._cancel_timers)
 
     def _tracker(self, extension_id: str) -> MessageTracker:
         tracker = self._trackers.get(extension_id)
@@ -233,31 +233,43 @@ class RingCentralMessages:
         if ext_id in self._refused:
             return
         self._pending[ext_id] = None
-        if self._retry is None and (self._reader is None or self._reader.done()):
+        self._async_start_reader()
+
+    @callback
+    def _async_start_reader(self) -> None:
+        """Read what is pending, one at a time, unless a retry waits or a read is under way."""
+        if self._pending and self._retry is None and (self._reader is None or self._reader.done()):
             self._reader = self._entry.async_create_background_task(
                 self._hass, self._async_read_pending(), f"{DOMAIN} unread voicemails"
             )
 
     async def _async_read_pending(self) -> None:
         while self._pending:
+            if self._tokens == 0:
+                return  # the next refill starts the reader again
             ext_id = next(iter(self._pending))
             del self._pending[ext_id]
             if ext_id not in self._coordinator.extensions or ext_id in self._refused:
                 continue
-            await self._async_pace()
+            self._tokens -= 1
+            self._async_schedule_refill()
             if not await self._async_read(ext_id):
                 self._pending[ext_id] = None  # read again with the retry
                 self._async_schedule_retry()
                 return
         self._failures = 0
 
-    async def _async_pace(self) -> None:
-        """At most `READ_BURST` reads within `READ_BURST * READ_SPACING` seconds."""
-        if len(self._reads) == READ_BURST:
-            wait = self._reads[0] + READ_BURST * READ_SPACING - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-        self._reads.append(time.monotonic())
+    @callback
+    def _async_schedule_refill(self) -> None:
+        if self._refill is None and self._tokens < READ_BURST:
+            self._refill = async_call_later(self._hass, READ_SPACING, self._async_refilled)
+
+    @callback
+    def _async_refilled(self, _now: Any) -> None:
+        self._refill = None
+        self._tokens += 1
+        self._async_schedule_refill()
+        self._async_start_reader()
 
     async def _async_read(self, ext_id: str) -> bool:
         """Read one extension's unread voicemails; False when it should be tried again later."""
@@ -300,14 +312,20 @@ class RingCentralMessages:
     @callback
     def _async_retry(self, _now: Any) -> None:
         self._retry = None
-        for ext_id in list(self._pending):
-            self._async_want_read(ext_id)
+        self._async_start_reader()
 
     @callback
     def _cancel_retry(self) -> None:
         if self._retry is not None:
             self._retry()
             self._retry = None
+
+    @callback
+    def _cancel_timers(self) -> None:
+        self._cancel_retry()
+        if self._refill is not None:
+            self._refill()
+            self._refill = None
 
     # --- sending ---------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from custom_components.ringcentral.const import DOMAIN, EVENT_RINGCENTRAL
+from custom_components.ringcentral.const import DOMAIN, EVENT_RINGCENTRAL, EVENT_RINGCENTRAL_MESSAGE
 from custom_components.ringcentral.logbook import (
     async_describe_events,
     describe_call_event,
@@ -91,6 +91,15 @@ async def test_described_with_device_name(hass: HomeAssistant, sim: Simulator) -
     assert described["message"].startswith("has an incoming call from ")
     device = dr.async_get(hass).async_get(fired[0].data["device_id"])
     assert device is not None
+
+    message = Event(
+        EVENT_RINGCENTRAL_MESSAGE,
+        {"type": "sms", "from": "+14155550198", "from_name": None, "device_id": fired[0].data["device_id"]},
+    )
+    assert describers[(DOMAIN, EVENT_RINGCENTRAL_MESSAGE)](message) == {
+        "name": sim.state.account.extensions[me].name,
+        "message": "got a text message from +14155550198",
+    }
 
     unknown = Event(EVENT_RINGCENTRAL, {**CALL, "type": "ringing", "device_id": "gone"})
     assert describers[(DOMAIN, EVENT_RINGCENTRAL)](unknown)["name"] == "Extension 101"

@@ -6,20 +6,24 @@ The simulator leaves voicemails (a call that goes to voicemail), delivers SMS an
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers import issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.ringcentral.const import DOMAIN, EVENT_RINGCENTRAL_MESSAGE, MONITOR_ACCOUNT
 from custom_components.ringcentral.logbook import describe_message_event
-from rcsim import Simulator
-from rcsim.faults import NotificationFaults
+from custom_components.ringcentral.messages import READ_BURST, READ_RETRY, READ_SPACING
+from rcsim import SimConfig, Simulator
+from rcsim.faults import HttpFault, NotificationFaults
 from rcsim.message_model import READ
 
-from .conftest import make_entry, settled, setup_entry, wait_for
+from .conftest import TIME_SCALE, make_entry, settled, setup_entry, wait_for
 from .recorder import entity_id
 
 
@@ -187,6 +191,14 @@ async def test_refused_message_filters_turn_off_messages_only(hass: HomeAssistan
     sim.state.calls.step(sim.state.calls.running()[0])
     await wait_for(hass, lambda: hass.states.get(status).state == "ringing")
     assert entry.runtime_data.messages.diagnostics()["refused"] == [me]
+
+    # With the permission back, the next subscription carries the filters: messages come back.
+    sim.state.app.permissions.add("ReadMessages")
+    sim.state.faults.fail_recoveries = 1
+    sim.state.ws.drop_all()
+    await wait_for(hass, lambda: hass.states.get(unread).state == "0")
+    assert hass.states.get(message).state != STATE_UNAVAILABLE
+    assert entry.runtime_data.messages.diagnostics()["refused"] == []
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -206,12 +218,18 @@ async def test_missing_read_messages_on_the_rest_read(hass: HomeAssistant, sim: 
     assert issue is not None
     assert issue.translation_placeholders == {"title": entry.title, "permission": "ReadMessages"}
     assert hass.states.get(watch.event_entity).state == STATE_UNAVAILABLE
+    # Meanwhile notifications still come (the subscription predates the loss): nothing is announced.
+    sim.state.messages.receive_sms(ext, from_number="+13125550121", text="unseen")
+    await hass.async_block_till_done()
 
     sim.state.app.permissions.add("ReadMessages")
     sim.state.faults.fail_recoveries = 1
     sim.state.ws.drop_all()
     await wait_for(hass, lambda: watch.unread == "1")
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    await _sms(hass, sim, watch, me, "barrier")
+    # The voicemail was announced (its notification came), the SMS sent while messages were off not.
+    assert [(e["type"], e["text"]) for e in watch.bus] == [("voicemail", None), ("sms", "barrier")]
     watch.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -231,3 +249,55 @@ async def test_every_extension_of_the_account(hass: HomeAssistant, sim: Simulato
     mine.stop()
     theirs.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_failed_read_is_retried_later(hass: HomeAssistant, sim: Simulator) -> None:
+    """The first read of the message store fails: the count stays unknown, and a minute later it is
+    read again."""
+    sim.state.faults.http.append(HttpFault(re.compile(r"/message-store$"), 400, method="GET"))
+    entry = make_entry(sim)
+    await setup_entry(hass, entry)
+    me = str(entry.data["extension_id"])
+    unread = entity_id(hass, "sensor", f"{me}_unread_voicemails")
+    await wait_for(hass, lambda: _reads(sim) == 1)
+    assert hass.states.get(unread).state == "unknown"
+    # One jump of the clock (repeated jumps would also time out requests in flight).
+    await wait_for(hass, lambda: entry.runtime_data.names.diagnostics()["directory_entries"] > 0)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=READ_RETRY + 1))
+    await wait_for(hass, lambda: hass.states.get(unread).state == "0")
+    assert _reads(sim) == 2
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _reads(sim: Simulator) -> int:
+    """Reads of message stores the simulator answered (or refused)."""
+    return sum(
+        1
+        for entry in sim.state.log
+        if entry.get("kind") == "request"
+        and entry.get("method", "GET") == "GET"
+        and str(entry.get("path", "")).endswith("/message-store")
+    )
+
+
+async def test_reads_are_paced(hass: HomeAssistant, socket_enabled: None) -> None:
+    """Eight extensions: five reads at once, then one every few seconds, never a burst of eight."""
+    async with Simulator(SimConfig(time_scale=TIME_SCALE, seed=2), extensions=8) as sim:
+        entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
+        await setup_entry(hass, entry)
+        messages = entry.runtime_data.messages
+        extensions = list(entry.runtime_data.coordinator.extensions)
+        assert len(extensions) == 8
+        await wait_for(hass, lambda: _reads(sim) == READ_BURST)
+        await hass.async_block_till_done()
+        assert _reads(sim) == READ_BURST
+        # Then one more read each time the clock passes another spacing.
+        for reads in range(READ_BURST + 1, 9):
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=READ_SPACING * (reads - 5)))
+            await wait_for(hass, lambda: _reads(sim) >= reads)  # noqa: B023
+            await hass.async_block_till_done()
+            assert _reads(sim) == reads
+        await wait_for(hass, lambda: all(messages.unread_voicemails(ext_id) == 0 for ext_id in extensions))
+        assert _reads(sim) == 8
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await sim.state.calls.close()

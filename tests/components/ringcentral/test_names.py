@@ -4,6 +4,7 @@ with the option on, the user's personal contacts) on the call sensor, the call e
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from homeassistant.core import Event, HomeAssistant, callback
@@ -18,6 +19,7 @@ from custom_components.ringcentral.const import (
 )
 from rcsim import Simulator
 from rcsim.directory import PersonalContact
+from rcsim.faults import HttpFault
 
 from .conftest import make_entry, settled, setup_entry, wait_for
 from .recorder import Recorder, entity_id
@@ -133,4 +135,17 @@ async def test_contacts_without_read_contacts(hass: HomeAssistant, sim: Simulato
     await wait_for(hass, lambda: [e["type"] for e in heard][-1:] == ["ended"])
     assert heard[0]["to_name"] == "Pizza Palace"
     assert tsid
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_contacts_that_cannot_be_read_now(hass: HomeAssistant, sim: Simulator) -> None:
+    """A failed read of the contacts (not a permission problem) is no repair issue; the directory's
+    names still come."""
+    fault = HttpFault(re.compile(r"/address-book/contact$"), 400, method="GET")
+    sim.state.faults.http.append(fault)
+    entry, _ = await _entry(hass, sim, **{CONF_CONTACTS: True})
+    await wait_for(hass, lambda: fault.remaining == 0)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.names.diagnostics()["contacts"] == 0
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"contacts_permission_{entry.entry_id}") is None
     assert await hass.config_entries.async_unload(entry.entry_id)

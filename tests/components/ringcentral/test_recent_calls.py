@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.ringcentral.const import EVENT_RINGCENTRAL, extension_signal
-from custom_components.ringcentral.recent_calls import FinishedCall
+from custom_components.ringcentral.recent_calls import FinishedCall, RecentCalls
 from custom_components.ringcentral.views import CallEventData, ExtensionUpdate
 from rcsim import Simulator
 
@@ -250,3 +250,29 @@ async def test_a_restart_restores_today_and_forgets_yesterday(
     await hass.async_block_till_done()
     assert _state(hass, f"{me}_missed_calls").state == str(int(expected) + 1)
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _event(kind: str, tsid: str, direction: str = "inbound") -> CallEventData:
+    return CallEventData(kind, "101", tsid, "p", direction, "+1650", "Bob", "101", "Me", None, 3.0)
+
+
+def test_recent_calls_are_bounded() -> None:
+    """At most 10 finished calls, newest first; the oldest open call is forgotten past the bound (its
+    end is then told without what came before)."""
+    recent = RecentCalls()
+    now = dt_util.utcnow()
+    for n in range(40):
+        recent.apply(_event("answered", f"s{n}"), now)
+    for n in range(40):
+        recent.apply(_event("ended", f"s{n}"), now)
+    calls = recent.as_list()
+    assert len(calls) == 10
+    assert {call["result"] for call in calls} == {"answered"}
+    # s0 was forgotten while open: an outbound end without its history reads as not answered.
+    recent.apply(_event("answered", "x", "outbound"), now)
+    for n in range(40):
+        recent.apply(_event("ringing", f"y{n}"), now)
+    assert recent.apply(_event("ended", "x", "outbound"), now) == FinishedCall(
+        "outbound", "+1650", "Bob", "101", "Me", now - timedelta(seconds=3), 3.0, "unanswered"
+    )
+    assert FinishedCall.from_dict({"start": "not a time", "result": "missed"}) is None
