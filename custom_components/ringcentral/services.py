@@ -7,7 +7,6 @@ into the loaded entries and extension ids to act on.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
+from .aioringcentral.directory import normalize_number
 from .compat import device_config_entry_ids
 from .const import DOMAIN
 
@@ -107,9 +107,6 @@ ATTR_MESSAGE = "message"
 # RingCentral's limit for one SMS text.
 SMS_MAX_LENGTH = 1000
 
-# E.164 after separators are dropped: a plus, a country code and up to 15 digits in all.
-_SMS_NUMBER = re.compile(r"\+[1-9]\d{6,14}")
-_SMS_SEPARATORS = re.compile(r"[\s\-().]")
 
 # `to` and `message` are checked by the action itself, so that bad input gets a translated error.
 SEND_SMS_SCHEMA = vol.Schema(
@@ -153,9 +150,10 @@ def _async_setup_sms_services(hass: HomeAssistant) -> None:
 
 
 def sms_number(raw: str) -> str:
-    """A number as E.164 (`+16505550100`, separators dropped); `ServiceValidationError` otherwise."""
-    number = _SMS_SEPARATORS.sub("", raw)
-    if not _SMS_NUMBER.fullmatch(number):
+    """A number as E.164 (`+16505550100`; separators, `00` and North American national numbers are
+    fine, as YAML's `+1650…` read as a number is); `ServiceValidationError` otherwise."""
+    number = normalize_number(raw)
+    if number is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="sms_invalid_number",

@@ -59,7 +59,8 @@ async def test_send_sms_delivers_and_answers_the_id(hass: HomeAssistant, sim: Si
     entry, me, device = await _entry(hass, sim)
     ext = sim.state.account.extensions[me]
 
-    response = await _send(hass, device, to="+1 (650) 555-0177", message="Dinner at 8?")
+    # YAML reads an unquoted +16505550177 as the number 16505550177: still the same number.
+    response = await _send(hass, device, to=16505550177, message="Dinner at 8?")
 
     [message] = [m for m in sim.state.messages.messages(me) if m.direction == "Outbound"]
     assert response == {"message_id": message.id, "status": message.message_status}
@@ -88,6 +89,7 @@ async def test_send_sms_delivers_and_answers_the_id(hass: HomeAssistant, sim: Si
         ({"to": [], "message": "hi"}, "sms_no_number", None),
         ({"to": "6505550177x", "message": "hi"}, "sms_invalid_number", {"number": "6505550177x"}),
         ({"to": ["+16505550177", "555"], "message": "hi"}, "sms_invalid_number", {"number": "555"}),
+        ({"to": "447911123456", "message": "hi"}, "sms_invalid_number", {"number": "447911123456"}),
         ({"to": "+16505550177"}, "sms_empty", None),
         ({"to": "+16505550177", "message": "  \n "}, "sms_empty", None),
         ({"to": "+16505550177", "message": "x" * 1001}, "sms_too_long", {"length": "1001", "limit": "1000"}),

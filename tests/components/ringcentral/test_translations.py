@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from homeassistant.util.yaml import load_yaml_dict
 
 from custom_components.ringcentral import const
 from custom_components.ringcentral.const import (
@@ -309,3 +310,17 @@ def test_every_entity_translation_key_has_an_icon() -> None:
     )
     for icon in re.findall(r'"(mdi:[^"]*)"', json.dumps(ICONS)):
         assert re.fullmatch(r"mdi:[a-z0-9-]+", icon), icon
+
+
+def test_every_action_is_described() -> None:
+    """Each action in services.yaml has a name, a description, its fields and an icon."""
+    services = load_yaml_dict(str(PACKAGE / "services.yaml"))
+    assert services
+    for service, spec in services.items():
+        strings = STRINGS["services"][service]
+        assert strings["name"]
+        assert strings["description"]
+        assert set(strings["fields"]) == set(spec.get("fields", {}))
+        assert all(field["name"] and field["description"] for field in strings["fields"].values())
+        assert ICONS["services"][service]["service"].startswith("mdi:")
+    assert set(STRINGS["services"]) == set(services)
