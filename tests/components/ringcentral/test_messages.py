@@ -6,6 +6,7 @@ The simulator leaves voicemails (a call that goes to voicemail), delivers SMS an
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.ringcentral.const import DOMAIN, EVENT_RINGCENTRAL_MESSAGE, MONITOR_ACCOUNT
+from custom_components.ringcentral.diagnostics import async_get_config_entry_diagnostics
 from custom_components.ringcentral.logbook import describe_message_event
 from custom_components.ringcentral.messages import READ_BURST, READ_RETRY, READ_SPACING
 from rcsim import SimConfig, Simulator
@@ -142,6 +144,10 @@ async def test_sms_fires_once_with_its_text(hass: HomeAssistant, sim: Simulator)
     assert [e["event_type"] for e in watch.entity_events] == ["sms", "sms"]
     assert watch.entity_events[0]["text"] == "The parcel is at the door"
     assert watch.unread == "0"  # SMS are not voicemail
+    report = json.dumps(await async_get_config_entry_diagnostics(hass, entry))
+    for personal in ("The parcel is at the door", "barrier", "+14155550198", "ACME Deliveries"):
+        assert personal not in report
+    assert '"announced": 2' in report
     watch.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
 
