@@ -8,7 +8,7 @@ voicemail count is; this unit does the I/O it asks for and hands the results to 
 - each new voicemail and inbound SMS goes, in order, to the extension's `message` event entity (one
   dispatcher signal per extension) and on the bus as `ringcentral_message` (a voicemail's
   transcription is read first when RingCentral made one);
-- `async_send_sms` sends from the extension's first `SmsSender` number.
+- `sms` (`sms.py`) sends from the extension's first `SmsSender` number.
 
 Filters RingCentral refuses, or a missing ReadMessages permission, disable messages only (their
 entities turn unavailable, with a repair issue); call state is not affected.
@@ -21,26 +21,24 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .aioringcentral import filters
 from .aioringcentral.errors import (
-    ApiError,
     MissingPermissionsError,
-    RateLimitedError,
     RingCentralError,
 )
 from .aioringcentral.filters import FilterKind, classify
 from .aioringcentral.messages import MessageTracker, MessageUpdate, NewMessage
 from .aioringcentral.models import Notification, SubscriptionInfo
-from .aioringcentral.models_messages import SmsResult, parse_message, parse_message_store_event
+from .aioringcentral.models_messages import parse_message, parse_message_store_event
 from .aioringcentral.rest import RingCentralClient
-from .const import DOMAIN, EVENT_RINGCENTRAL_MESSAGE, FEATURE_MESSAGES, FEATURE_SMS, LOGGER, message_signal
+from .const import DOMAIN, EVENT_RINGCENTRAL_MESSAGE, FEATURE_MESSAGES, LOGGER, message_signal
 from .issues import async_create_feature_issue, async_delete_feature_issue
 from .message_views import MessageEventData, MessageUpdateData, message_event_data
+from .sms import SmsSender
 
 if TYPE_CHECKING:
     from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
@@ -89,7 +87,7 @@ class RingCentralMessages:
         # Announcements in order (a voicemail may wait for its transcription).
         self._announcements: asyncio.Queue[tuple[str, NewMessage]] = asyncio.Queue()
         self._announcer: asyncio.Task[None] | None = None
-        self._sms_senders: dict[str, str] = {}
+        self.sms = SmsSender(hass, entry, client, coordinator)
         self.announced = 0  # diagnostics: messages announced since setup
 
     # --- what entities read --------------------------------------------------------------------------
@@ -326,63 +324,3 @@ class RingCentralMessages:
         if self._refill is not None:
             self._refill()
             self._refill = None
-
-    # --- sending ---------------------------------------------------------------------------------------
-
-    async def async_send_sms(self, ext_id: str, to: list[str], text: str) -> SmsResult:
-        """Send an SMS from the extension's first `SmsSender` number; errors are Home Assistant's,
-        translated (a missing permission also raises a repair issue)."""
-        try:
-            sender = await self._async_sms_sender(ext_id)
-            result = await self._client.messages.send_sms(ext_id, from_number=sender, to=to, text=text)
-        except ValueError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="sms_invalid",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except MissingPermissionsError as err:
-            async_create_feature_issue(self._hass, self._entry, FEATURE_SMS)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="sms_missing_permission",
-                translation_placeholders={"permissions": ", ".join(err.permissions) or "SMS"},
-            ) from err
-        except RateLimitedError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="sms_rate_limited",
-                translation_placeholders={"retry_after": f"{err.retry_after:.0f}"},
-            ) from err
-        except ApiError as err:
-            # RingCentral refused this SMS (e.g. the number is not SMS-enabled): read the numbers again.
-            self._sms_senders.pop(ext_id, None)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="sms_refused",
-                translation_placeholders={"error": err.message},
-            ) from err
-        except RingCentralError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="sms_failed",
-                translation_placeholders={"error": err.message},
-            ) from err
-        async_delete_feature_issue(self._hass, self._entry, FEATURE_SMS)
-        return result
-
-    async def _async_sms_sender(self, ext_id: str) -> str:
-        """The extension's first number with the `SmsSender` feature (remembered)."""
-        if (sender := self._sms_senders.get(ext_id)) is not None:
-            return sender
-        numbers = await self._client.messages.list_phone_numbers(ext_id, max_wait=0)
-        sender = next((number.number for number in numbers if number.sms_sender), None)
-        if sender is None:
-            info = self._coordinator.extensions.get(ext_id)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="sms_no_sender",
-                translation_placeholders={"extension": (info.name if info else None) or ext_id},
-            )
-        self._sms_senders[ext_id] = sender
-        return sender

@@ -137,7 +137,7 @@ def _async_setup_sms_services(hass: HomeAssistant) -> None:
         if len(targets) != 1:
             raise ServiceValidationError(translation_domain=DOMAIN, translation_key="sms_one_extension")
         target = targets[0]
-        result = await target.entry.runtime_data.messages.async_send_sms(target.extension_id, to, text)
+        result = await target.entry.runtime_data.messages.sms.async_send(target.extension_id, to, text)
         return {"message_id": result.message_id, "status": result.status}
 
     hass.services.async_register(
