@@ -36,6 +36,8 @@ from .const import (
 from .coordinator import RingCentralConfigEntry, RingCentralCoordinator, RingCentralRuntimeData
 from .devices import async_device_removable
 from .issues import async_create_missing_permissions_issue, async_delete_missing_permissions_issue
+from .messages import RingCentralMessages
+from .names import CallerNames
 from .token_store import TokenStore
 from .webhook import async_remove_webhook
 
@@ -110,10 +112,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
         ) from err
     async_delete_missing_permissions_issue(hass, entry)
 
+    # Messages and caller names: their own units, fed by the coordinator's notification router.
+    messages = RingCentralMessages(hass, entry, client, coordinator)
+    names = CallerNames(hass, entry, client, coordinator)
+    coordinator.async_add_feed(messages)
+    coordinator.async_add_feed(names)
     entry.runtime_data = RingCentralRuntimeData(
-        client=client, token_store=token_store, coordinator=coordinator
+        client=client, token_store=token_store, coordinator=coordinator, messages=messages, names=names
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    names.async_start()
+    messages.async_start()
     coordinator.async_start()
     # Entries that deferred to this one while it was setting up may now look again (claims.py).
     async_get_claims(hass).async_settled(entry.entry_id)
@@ -125,6 +134,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
 
 async def async_unload_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> bool:
     """Delete the subscription, close the socket and stop everything the entry started."""
+    # Ends already reported reach the entities before they go (they count missed calls).
+    entry.runtime_data.coordinator.async_finish_calls()
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.coordinator.async_stop()

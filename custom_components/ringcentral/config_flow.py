@@ -20,6 +20,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -43,6 +44,7 @@ from .const import (
     CONF_ACCOUNT_ID,
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
+    CONF_CONTACTS,
     CONF_CREDENTIALS_ID,
     CONF_EXTENSION_ID,
     CONF_EXTENSIONS,
@@ -51,6 +53,7 @@ from .const import (
     CONF_RING_OUT_FROM,
     CONF_SERVER,
     CONF_TRANSPORT,
+    DEFAULT_CONTACTS,
     DEFAULT_SERVER,
     DEFAULT_TRANSPORT,
     DOMAIN,
@@ -312,6 +315,10 @@ class RingCentralOptionsFlow(OptionsFlowWithReload):
                 vol.Optional(
                     CONF_RING_OUT_FROM, description={"suggested_value": options.get(CONF_RING_OUT_FROM)}
                 ): _TEL,
+                # Caller names from the user's personal contacts too (needs ReadContacts).
+                vol.Required(
+                    CONF_CONTACTS, default=options.get(CONF_CONTACTS, DEFAULT_CONTACTS)
+                ): BooleanSelector(),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema, errors=errors)

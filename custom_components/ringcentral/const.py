@@ -125,3 +125,35 @@ ATTR_TO: Final = "to"
 ATTR_FROM: Final = "from"
 ATTR_CALLER_ID: Final = "caller_id"
 ATTR_PLAY_PROMPT: Final = "play_prompt"
+# --- Messages, recent calls and caller names (issue 16) ---------------------------------------------
+
+# Option: also look caller names up in the user's personal contacts (needs ReadContacts).
+CONF_CONTACTS: Final = "contacts"
+DEFAULT_CONTACTS: Final = False
+
+# Message event entity types and the bus event fired for each (described for the logbook).
+MESSAGE_TYPES: Final = ("voicemail", "sms")
+EVENT_RINGCENTRAL_MESSAGE: Final = f"{DOMAIN}_message"
+
+# How a finished call ended, as `last_caller` and `recent_calls` report it.
+RESULT_ANSWERED: Final = "answered"
+RESULT_MISSED: Final = "missed"
+RESULT_VOICEMAIL: Final = "voicemail"
+RESULT_UNANSWERED: Final = "unanswered"  # an outbound call nobody answered
+RECENT_CALLS: Final = 10
+
+# Repair issues of one feature whose app permission is missing: `<feature>_permission`.
+ISSUE_FEATURE_PERMISSION: Final = "{feature}_permission"
+FEATURE_MESSAGES: Final = "messages"
+FEATURE_SMS: Final = "sms"
+FEATURE_CONTACTS: Final = "contacts"
+FEATURE_PERMISSIONS: Final = {
+    FEATURE_MESSAGES: "ReadMessages",
+    FEATURE_SMS: "SMS",
+    FEATURE_CONTACTS: "ReadContacts",
+}
+
+
+def message_signal(entry_id: str, extension_id: str) -> str:
+    """Dispatcher signal for one extension's messages (unread voicemails, new voicemail or SMS)."""
+    return f"{DOMAIN}_{entry_id}_{extension_id}_messages"

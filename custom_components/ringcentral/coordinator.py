@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -40,6 +40,7 @@ from .const import (
 from .control import Control
 from .devices import ExtensionDevices
 from .fanout import Fanout
+from .feeds import NotificationFeed
 from .issues import (
     async_create_filters_refused_issue,
     async_delete_filters_refused_issue,
@@ -48,7 +49,11 @@ from .issues import (
 from .listener import PushListener, event_filters
 from .resync import Resync
 from .token_store import TokenStore
-from .views import ExtensionView, extension_view
+from .views import ExtensionView, NameLookup, extension_view, no_name
+
+if TYPE_CHECKING:
+    from .messages import RingCentralMessages
+    from .names import CallerNames
 
 # Timers the coordinator may have pending (all cancelled on unload; resync and listener keep their own).
 TIMER_UNAVAILABLE = "unavailable"
@@ -66,6 +71,9 @@ class RingCentralRuntimeData:
     client: RingCentralClient
     token_store: TokenStore
     coordinator: RingCentralCoordinator
+    # Feeds beside the call state (issue 16).
+    messages: RingCentralMessages
+    names: CallerNames
 
 
 type RingCentralConfigEntry = ConfigEntry[RingCentralRuntimeData]
@@ -91,7 +99,13 @@ class RingCentralCoordinator:
         # Set once the first snapshot was applied (or could not be): setup waits for it.
         self._first_sync = asyncio.Event()
         self.devices = ExtensionDevices(hass, entry, client, self.monitor, self._async_extensions_changed)
-        self.fanout = Fanout(hass, entry.entry_id, self.devices, self.view)
+        # Caller names (set by `names.py` when it runs): fill in names notifications lack.
+        self.lookup_name: NameLookup = no_name
+        # Units beside the call state (messages, caller names), fed by the notification router.
+        self._feeds: list[NotificationFeed] = []
+        # Late-bound: `names.py` replaces `lookup_name` once it runs.
+        names: NameLookup = lambda number: self.lookup_name(number)  # noqa: E731, PLW0108
+        self.fanout = Fanout(hass, entry.entry_id, self.devices, self.view, names)
         self.resync = Resync(hass, entry, client, self.engine, self, restored_sessions=token_store.sessions)
         self.push = PushListener(
             hass,
@@ -99,7 +113,7 @@ class RingCentralCoordinator:
             client,
             self.transport_name,
             self,
-            event_filters=lambda: event_filters(self.monitor, self.devices.extensions),
+            event_filters=self._event_filters,
             on_failed=self._async_set_disconnected,
             on_ended=self._first_sync.set,
         )
@@ -165,13 +179,30 @@ class RingCentralCoordinator:
         return self.control.edits.overlay(extension_id, self._engine_view(extension_id))
 
     def _engine_view(self, extension_id: str) -> ExtensionView:
-        return extension_view(self.engine.state(extension_id))
+        return extension_view(self.engine.state(extension_id), self.lookup_name)
 
     @callback
     def async_add_extensions_listener(self, listener: ExtensionsListener) -> CALLBACK_TYPE:
         """Call `listener` with the ids of extensions that start being monitored (dynamic devices)."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    # --- feeds (messages, caller names) ---------------------------------------------------------------
+
+    @callback
+    def async_add_feed(self, feed: NotificationFeed) -> None:
+        """Route `feed.kinds` to `feed` (before `async_start`: its filters join the subscription)."""
+        self._feeds.append(feed)
+
+    @callback
+    def async_names_changed(self) -> None:
+        """Caller names were (re)loaded: show them on the calls going on."""
+        self.fanout.async_send_all()
+
+    def _event_filters(self) -> list[str]:
+        """Every filter of the one subscription: call state first, then each feed's."""
+        own = event_filters(self.monitor, self.devices.extensions)
+        return own + [event_filter for feed in self._feeds for event_filter in feed.event_filters()]
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
@@ -200,6 +231,15 @@ class RingCentralCoordinator:
         """Start the push listener as an entry background task (cancelled on unload)."""
         self.push.async_start()
         self.devices.async_start()
+
+    @callback
+    def async_finish_calls(self) -> None:
+        """Fire the call ends already reported now, while the entities still listen (before unload).
+
+        Their settle time would outlive this coordinator; counted by no entity, a missed call would
+        be lost to `missed_calls` and `last_caller` across a reload.
+        """
+        self._async_dispatch(self.engine.finish(self._now()), resync=False)
 
     async def async_stop(self) -> None:
         """Delete the subscription, close the socket, cancel timers, fire the call ends already
@@ -241,6 +281,10 @@ class RingCentralCoordinator:
         """Parse one notification and feed it to the engine (which orders and deduplicates)."""
         try:
             notification = parse_notification(raw)
+            for feed in self._feeds:
+                if notification.kind in feed.kinds:
+                    feed.on_notification(notification)
+                    return
             if notification.kind is FilterKind.ACCOUNT_PRESENCE:
                 # Only the id is needed here; the engine parses the body once, after this check.
                 extension_id = str(notification.body.get("extensionId"))
@@ -275,6 +319,8 @@ class RingCentralCoordinator:
         """Refused filters become a repair issue that says which permission to add."""
         self.subscription = info
         self._async_set_sources()
+        for feed in self._feeds:
+            feed.on_subscription(info)
         if info.disabled_filters:
             LOGGER.warning(
                 "RingCentral refused %d notification filter(s): %s",
@@ -324,6 +370,8 @@ class RingCentralCoordinator:
         self._fresh = True
         self.fanout.async_send_all()
         self.control.async_resynced()
+        for feed in self._feeds:
+            feed.on_resynced()
 
     # --- monitored extensions ------------------------------------------------------------------------
 
@@ -335,10 +383,12 @@ class RingCentralCoordinator:
         for disabled in self.subscription.disabled_filters if self.subscription else ():
             ext_id = filters.extension_id_of(disabled.filter)
             affected = ids if ext_id is None else {ext_id}
-            if classify(disabled.filter) is FilterKind.TELEPHONY_SESSIONS:
+            kind = classify(disabled.filter)
+            if kind is FilterKind.TELEPHONY_SESSIONS:
                 telephony -= affected
-            else:
+            elif kind in _PRESENCE_KINDS:
                 presence -= affected
+            # Any other kind belongs to a feed, which hears of it itself (`on_subscription`).
         self.engine.set_monitored(ids, presence=presence, telephony=telephony)
 
     @callback

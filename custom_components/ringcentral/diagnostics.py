@@ -39,6 +39,11 @@ TO_REDACT = {
     "extension_number",
     "main_number",
     "phone_number",
+    # Messages and recent calls (issue 16): never in a report.
+    "text",
+    "last_missed_from",
+    "last_missed_from_name",
+    "recent_calls",
 }
 
 
@@ -53,6 +58,9 @@ async def async_get_config_entry_diagnostics(
             "client": runtime.client.diagnostics(),
             # Still called "hub" (the coordinator's former name): reports keep their shape.
             "hub": _coordinator_diagnostics(runtime.coordinator),
+            # Counts and sizes only: the units hold no names, numbers or text in these.
+            "messages": runtime.messages.diagnostics(),
+            "names": runtime.names.diagnostics(),
         },
         TO_REDACT,
     )

@@ -1,5 +1,5 @@
-"""Call event entity per monitored extension: ringing, dialing, answered, on_hold, resumed, parked,
-voicemail, missed, ended (declared as descriptions)."""
+"""Event entities per monitored extension (declared as descriptions): `call` (ringing, dialing,
+answered, on_hold, resumed, parked, voicemail, missed, ended) and `message` (voicemail, sms)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import EVENT_TYPES
+from .const import EVENT_TYPES, MESSAGE_TYPES
 from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 from .entity import RingCentralExtensionEntity, async_add_extension_entities
+from .message_entities import RingCentralMessageEventEntity
 from .views import ExtensionUpdate, ExtensionView
 
 PARALLEL_UPDATES = 0
@@ -19,6 +20,8 @@ PARALLEL_UPDATES = 0
 EVENTS: tuple[EventEntityDescription, ...] = (
     EventEntityDescription(key="call", translation_key="call", event_types=list(EVENT_TYPES)),
 )
+# New voicemail and SMS (issue 16): from the extension's messages, not its call events.
+MESSAGE = EventEntityDescription(key="message", translation_key="message", event_types=list(MESSAGE_TYPES))
 
 
 async def async_setup_entry(
@@ -28,8 +31,9 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entities of every monitored extension, now and as extensions appear."""
 
-    def _events(coordinator: RingCentralCoordinator, extension_id: str) -> Iterable[RingCentralEventEntity]:
-        return (RingCentralEventEntity(coordinator, extension_id, description) for description in EVENTS)
+    def _events(coordinator: RingCentralCoordinator, extension_id: str) -> Iterable[EventEntity]:
+        yield from (RingCentralEventEntity(coordinator, extension_id, description) for description in EVENTS)
+        yield RingCentralMessageEventEntity(coordinator, entry.runtime_data.messages, extension_id, MESSAGE)
 
     async_add_extension_entities(entry, async_add_entities, _events)
 

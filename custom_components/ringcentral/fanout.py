@@ -12,11 +12,12 @@ from collections.abc import Callable
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util import dt as dt_util
 
 from .aioringcentral.engine import EngineUpdate
 from .const import EVENT_RINGCENTRAL, extension_signal
 from .devices import ExtensionDevices
-from .views import CallEventData, ExtensionUpdate, ExtensionView, call_event_data
+from .views import CallEventData, ExtensionUpdate, ExtensionView, NameLookup, call_event_data, no_name
 
 
 class Fanout:
@@ -28,11 +29,13 @@ class Fanout:
         entry_id: str,
         devices: ExtensionDevices,
         view: Callable[[str], ExtensionView],
+        names: NameLookup = no_name,
     ) -> None:
         self._hass = hass
         self._entry_id = entry_id
         self._devices = devices
         self._view = view
+        self._names = names
 
     @callback
     def async_send(self, update: EngineUpdate) -> None:
@@ -41,7 +44,7 @@ class Fanout:
         for event in update.events:
             if event.extension_id not in self._devices.extensions:
                 continue
-            data = call_event_data(event)
+            data = call_event_data(event, self._names)
             events.setdefault(event.extension_id, []).append(data)
             self._hass.bus.async_fire(
                 EVENT_RINGCENTRAL,
@@ -52,12 +55,13 @@ class Fanout:
                     "device_id": self._devices.device_ids.get(data.extension_id),
                 },
             )
+        at = dt_util.utcnow()
         for ext_id in set(update.changed) | set(events):
             if ext_id in self._devices.extensions:
                 async_dispatcher_send(
                     self._hass,
                     extension_signal(self._entry_id, ext_id),
-                    ExtensionUpdate(tuple(events.get(ext_id, ())), self._view(ext_id)),
+                    ExtensionUpdate(tuple(events.get(ext_id, ())), self._view(ext_id), at),
                 )
 
     @callback

@@ -14,11 +14,16 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .aioringcentral.errors import TransportUnavailableError
-from .aioringcentral.filters import FilterKind, classify
+from .aioringcentral.filters import PERMISSIONS, classify
 from .aioringcentral.models import DisabledFilter
 from .const import (
     DOMAIN,
+    FEATURE_CONTACTS,
+    FEATURE_MESSAGES,
+    FEATURE_PERMISSIONS,
+    FEATURE_SMS,
     ISSUE_CONTROL_PERMISSIONS,
+    ISSUE_FEATURE_PERMISSION,
     ISSUE_FILTERS_REFUSED,
     ISSUE_MISSING_PERMISSIONS,
     ISSUE_MONITORED_ELSEWHERE,
@@ -28,19 +33,12 @@ from .const import (
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
-# Filter kind → the app permissions it needs (for the repair issue's instructions).
-_FILTER_PERMISSIONS: dict[FilterKind, tuple[str, ...]] = {
-    FilterKind.PRESENCE: ("ReadPresence",),
-    FilterKind.ACCOUNT_PRESENCE: ("ReadPresence", "ReadAccounts"),
-    FilterKind.TELEPHONY_SESSIONS: ("CallControl",),
-}
 
-
-def permissions_for_filters(filters: Iterable[str]) -> list[str]:
+def permissions_for_filters(event_filters: Iterable[str]) -> list[str]:
     """The app permissions the given event filters need, in a stable order."""
     needed: dict[str, None] = {}
-    for event_filter in filters:
-        for permission in _FILTER_PERMISSIONS.get(classify(event_filter), ("ReadPresence", "CallControl")):
+    for event_filter in event_filters:
+        for permission in PERMISSIONS.get(classify(event_filter)) or ("ReadPresence", "CallControl"):
             needed[permission] = None
     return list(needed)
 
@@ -172,3 +170,36 @@ def async_create_control_permissions_issue(
 @callback
 def async_delete_control_permissions_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
     ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_CONTROL_PERMISSIONS}_{entry.entry_id}")
+
+
+# --- Features beside the call state (issue 16) -------------------------------------------------------
+
+# Feature → the repair issue saying its app permission is missing (one translation each).
+_FEATURE_ISSUES: dict[str, str] = {
+    FEATURE_MESSAGES: "messages_permission",
+    FEATURE_SMS: "sms_permission",
+    FEATURE_CONTACTS: "contacts_permission",
+}
+
+
+def feature_issue_id(entry_id: str, feature: str) -> str:
+    return f"{ISSUE_FEATURE_PERMISSION.format(feature=feature)}_{entry_id}"
+
+
+@callback
+def async_create_feature_issue(hass: HomeAssistant, entry: ConfigEntry, feature: str) -> None:
+    """A repair issue: `feature` is off (the rest works) until the app gets its permission."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        feature_issue_id(entry.entry_id, feature),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=_FEATURE_ISSUES[feature],
+        translation_placeholders={"title": entry.title, "permission": FEATURE_PERMISSIONS[feature]},
+    )
+
+
+@callback
+def async_delete_feature_issue(hass: HomeAssistant, entry: ConfigEntry, feature: str) -> None:
+    ir.async_delete_issue(hass, DOMAIN, feature_issue_id(entry.entry_id, feature))

@@ -1,4 +1,4 @@
-"""Describe `ringcentral_event` bus events in the logbook."""
+"""Describe `ringcentral_event` and `ringcentral_message` bus events in the logbook."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOO
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN, EVENT_RINGCENTRAL
+from .const import DOMAIN, EVENT_RINGCENTRAL, EVENT_RINGCENTRAL_MESSAGE
 
 # What each call event reads like after the device name ("Alice Johnson missed a call from Bob").
 _MESSAGES: dict[str, str] = {
@@ -44,20 +44,46 @@ def describe_call_event(data: dict[str, Any]) -> str:
     return message
 
 
+def describe_message_event(data: dict[str, Any]) -> str:
+    """The logbook message for one `ringcentral_message`'s data (never the text: it may be private)."""
+    sender = _party(data.get("from_name"), data.get("from"))
+    if data.get("type") == "voicemail":
+        message = f"got a voicemail from {sender}"
+        if data.get("duration") is not None:
+            message += f" ({data['duration']} s)"
+        return message
+    if data.get("type") == "sms":
+        return f"got a text message from {sender}"
+    return f"got a message ({data.get('type')}) from {sender}"
+
+
 @callback
 def async_describe_events(
     hass: HomeAssistant,
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, str]]], None],
 ) -> None:
-    """Describe call events with the extension device's name."""
+    """Describe call and message events with the extension device's name."""
     dev_reg = dr.async_get(hass)
+
+    def _name(event: Event) -> str:
+        device = dev_reg.async_get(event.data.get("device_id") or "")
+        return (
+            device and (device.name_by_user or device.name)
+        ) or f"Extension {event.data.get('extension_id')}"
 
     @callback
     def _describe(event: Event) -> dict[str, str]:
-        device = dev_reg.async_get(event.data.get("device_id") or "")
-        name = (
-            device and (device.name_by_user or device.name)
-        ) or f"Extension {event.data.get('extension_id')}"
-        return {LOGBOOK_ENTRY_NAME: name, LOGBOOK_ENTRY_MESSAGE: describe_call_event(dict(event.data))}
+        return {
+            LOGBOOK_ENTRY_NAME: _name(event),
+            LOGBOOK_ENTRY_MESSAGE: describe_call_event(dict(event.data)),
+        }
+
+    @callback
+    def _describe_message(event: Event) -> dict[str, str]:
+        return {
+            LOGBOOK_ENTRY_NAME: _name(event),
+            LOGBOOK_ENTRY_MESSAGE: describe_message_event(dict(event.data)),
+        }
 
     async_describe_event(DOMAIN, EVENT_RINGCENTRAL, _describe)
+    async_describe_event(DOMAIN, EVENT_RINGCENTRAL_MESSAGE, _describe_message)

@@ -10,14 +10,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .call_sensors import LastCallerSensor, MissedCallsSensor
 from .const import CALL_STATUSES
 from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 from .entity import RingCentralExtensionEntity, async_add_extension_entities
+from .message_entities import UnreadVoicemailsSensor
 from .views import ExtensionView
 
 # Push only: entities never poll or call RingCentral.
@@ -43,6 +50,15 @@ SENSORS: tuple[RingCentralSensorEntityDescription, ...] = (
     ),
 )
 
+# Recent calls and messages (issue 16): from events, not the view (see `call_sensors.py`).
+MISSED_CALLS = SensorEntityDescription(
+    key="missed_calls", translation_key="missed_calls", state_class=SensorStateClass.TOTAL
+)
+LAST_CALLER = SensorEntityDescription(key="last_caller", translation_key="last_caller")
+UNREAD_VOICEMAILS = SensorEntityDescription(
+    key="unread_voicemails", translation_key="unread_voicemails", state_class=SensorStateClass.MEASUREMENT
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -51,8 +67,14 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of every monitored extension, now and as extensions appear."""
 
-    def _sensors(coordinator: RingCentralCoordinator, extension_id: str) -> Iterable[RingCentralSensor]:
-        return (RingCentralSensor(coordinator, extension_id, description) for description in SENSORS)
+    def _sensors(coordinator: RingCentralCoordinator, extension_id: str) -> Iterable[SensorEntity]:
+        yield from (RingCentralSensor(coordinator, extension_id, description) for description in SENSORS)
+        # Recent calls and messages (issue 16): built from events, restored across restarts.
+        yield MissedCallsSensor(coordinator, extension_id, MISSED_CALLS)
+        yield LastCallerSensor(coordinator, extension_id, LAST_CALLER)
+        yield UnreadVoicemailsSensor(
+            coordinator, entry.runtime_data.messages, extension_id, UNREAD_VOICEMAILS
+        )
 
     async_add_extension_entities(entry, async_add_entities, _sensors)
 

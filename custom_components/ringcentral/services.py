@@ -11,15 +11,17 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
 from . import call_actions
+from .aioringcentral.directory import normalize_number
 from .compat import device_config_entry_ids
 from .const import DOMAIN
 
@@ -47,6 +49,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
             schema=action.schema,
             supports_response=action.supports_response,
         )
+    # Messages (issue 16).
+    _async_setup_sms_services(hass)
 
 
 def _with_one_extension(
@@ -129,3 +133,66 @@ def _invalid_target(target: str) -> ServiceValidationError:
         translation_key="invalid_target",
         translation_placeholders={"target": target},
     )
+
+
+# --- send_sms (messages, issue 16) ------------------------------------------------------------------
+
+SERVICE_SEND_SMS = "send_sms"
+ATTR_TO = "to"
+ATTR_MESSAGE = "message"
+# RingCentral's limit for one SMS text.
+SMS_MAX_LENGTH = 1000
+
+
+# `to` and `message` are checked by the action itself, so that bad input gets a translated error.
+SEND_SMS_SCHEMA = vol.Schema(
+    {
+        **cv.TARGET_SERVICE_FIELDS,
+        vol.Optional(ATTR_TO, default=[]): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_MESSAGE, default=""): cv.string,
+    }
+)
+
+
+@callback
+def _async_setup_sms_services(hass: HomeAssistant) -> None:
+    async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
+        to = [sms_number(number) for number in call.data[ATTR_TO]]
+        if not to:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="sms_no_number")
+        text = call.data[ATTR_MESSAGE]
+        if not text.strip():
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="sms_empty")
+        if len(text) > SMS_MAX_LENGTH:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="sms_too_long",
+                translation_placeholders={"length": str(len(text)), "limit": str(SMS_MAX_LENGTH)},
+            )
+        targets = async_resolve_extensions(hass, call)
+        if len(targets) != 1:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="sms_one_extension")
+        target = targets[0]
+        result = await target.entry.runtime_data.messages.sms.async_send(target.extension_id, to, text)
+        return {"message_id": result.message_id, "status": result.status}
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_SMS,
+        _async_send_sms,
+        schema=SEND_SMS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+def sms_number(raw: str) -> str:
+    """A number as E.164 (`+16505550100`; separators, `00` and North American national numbers are
+    fine, as YAML's `+1650…` read as a number is); `ServiceValidationError` otherwise."""
+    number = normalize_number(raw)
+    if number is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="sms_invalid_number",
+            translation_placeholders={"number": raw},
+        )
+    return number

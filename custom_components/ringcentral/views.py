@@ -7,7 +7,9 @@ snake_case state values, so everything is converted here, in one place.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +17,14 @@ from .aioringcentral.engine import CallEvent, ExtensionState
 from .const import BUSY_STATUSES, CALL_STATUSES
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+# A phone number → the name to show for it when RingCentral sent none (caller names, see `names.py`).
+type NameLookup = Callable[[str | None], str | None]
+
+
+def no_name(_number: str | None) -> str | None:
+    """The lookup without caller names: nothing is known."""
+    return None
 
 
 @lru_cache(maxsize=256)
@@ -71,7 +81,8 @@ class CallEventData:
         }
 
 
-def call_event_data(event: CallEvent) -> CallEventData:
+def call_event_data(event: CallEvent, names: NameLookup = no_name) -> CallEventData:
+    """The event in HA's vocabulary; a name RingCentral did not send is looked up in `names`."""
     return CallEventData(
         type=event.type,
         extension_id=event.extension_id,
@@ -79,9 +90,9 @@ def call_event_data(event: CallEvent) -> CallEventData:
         party_id=event.party_id,
         direction=direction(event.direction),
         from_number=event.from_number,
-        from_name=event.from_name,
+        from_name=event.from_name or names(event.from_number),
         to_number=event.to_number,
-        to_name=event.to_name,
+        to_name=event.to_name or names(event.to_number),
         reason=event.reason,
         duration=None if event.duration is None else round(event.duration, 1),
     )
@@ -123,9 +134,13 @@ class ExtensionUpdate:
 
     events: tuple[CallEventData, ...]
     view: ExtensionView
+    # When the events happened (one time for all who derive from them, e.g. a missed call's time).
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def extension_view(state: ExtensionState) -> ExtensionView:
+def extension_view(state: ExtensionState, names: NameLookup = no_name) -> ExtensionView:
+    """The extension's state in HA's vocabulary; a name RingCentral did not send is looked up in
+    `names`."""
     calls = tuple(
         {
             "telephony_session_id": call.telephony_session_id,
@@ -134,9 +149,9 @@ def extension_view(state: ExtensionState) -> ExtensionView:
             "direction": direction(call.direction),
             "status": call_status(call.status),
             "from": call.from_number,
-            "from_name": call.from_name,
+            "from_name": call.from_name or names(call.from_number),
             "to": call.to_number,
-            "to_name": call.to_name,
+            "to_name": call.to_name or names(call.to_number),
             "start_time": None if call.start_time is None else call.start_time.isoformat(),
             "queue_call": call.queue_call,
         }

@@ -18,6 +18,11 @@ ROW_CALL_STATUS = "Call status"
 ROW_ON_CALL = "On call"
 ROW_LAST_EVENT = "Last call event"
 ROW_DO_NOT_DISTURB = "Do not disturb"
+# Recent calls and messages (issue 16).
+ROW_MISSED_CALLS = "Missed calls today"
+ROW_LAST_CALLER = "Last caller"
+ROW_UNREAD_VOICEMAILS = "Unread voicemails"
+ROW_LAST_MESSAGE = "Last message"
 
 # The cards that need the recorder: a timeline of every extension's call status and on-call state,
 # and a log of call-status changes.
@@ -37,6 +42,10 @@ class ExtensionCard:
     on_call: str | None
     call_event: str | None
     do_not_disturb: str | None = None
+    missed_calls: str | None = None
+    last_caller: str | None = None
+    unread_voicemails: str | None = None
+    message_event: str | None = None
 
 
 def extension_cards(
@@ -61,6 +70,10 @@ def extension_cards(
             on_call=keys.get("on_call"),
             call_event=keys.get("call"),
             do_not_disturb=keys.get("do_not_disturb"),
+            missed_calls=keys.get("missed_calls"),
+            last_caller=keys.get("last_caller"),
+            unread_voicemails=keys.get("unread_voicemails"),
+            message_event=keys.get("message"),
         )
         for device_id, keys in by_device.items()
         if "call_status" in keys
@@ -69,8 +82,9 @@ def extension_cards(
 
 
 def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) -> dict[str, Any]:
-    """The dashboard: one entities card per extension (status, on call, last event, do not disturb), then
-    the history graph and the logbook of every extension, then the account's card."""
+    """The dashboard: one entities card per extension (status, on call, last event, do not disturb,
+    missed calls, last caller, unread voicemails, last message), then the history graph and the logbook
+    of every extension, then the account's card."""
     view_cards: list[dict[str, Any]] = []
     for card in cards:
         rows: list[dict[str, Any]] = [{"entity": card.call_status, "name": ROW_CALL_STATUS}]
@@ -79,8 +93,15 @@ def dashboard_config(cards: list[ExtensionCard], account_entities: list[str]) ->
         if card.call_event:
             # An event entity's row shows when the last event was and its (translated) type.
             rows.append({"entity": card.call_event, "name": ROW_LAST_EVENT})
-        if card.do_not_disturb:
-            rows.append({"entity": card.do_not_disturb, "name": ROW_DO_NOT_DISTURB})
+        for entity, name in (
+            (card.do_not_disturb, ROW_DO_NOT_DISTURB),
+            (card.missed_calls, ROW_MISSED_CALLS),
+            (card.last_caller, ROW_LAST_CALLER),
+            (card.unread_voicemails, ROW_UNREAD_VOICEMAILS),
+            (card.message_event, ROW_LAST_MESSAGE),
+        ):
+            if entity:
+                rows.append({"entity": entity, "name": name})
         view_cards.append({"type": "entities", "title": card.name, "state_color": True, "entities": rows})
     if cards:
         # Short row names: the timeline's label column is narrow. Each extension's status row is named

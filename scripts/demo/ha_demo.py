@@ -247,6 +247,28 @@ async def _sim_credentials(session: aiohttp.ClientSession, sim_url: str) -> dict
     return {key: str(creds[key]) for key in ("server", "client_id", "client_secret", "jwt")}
 
 
+# What the demo's first extension finds waiting: a voicemail (with its transcription) and an SMS.
+DEMO_VOICEMAIL = {
+    "from": "+14155550198",
+    "from_name": "Jane Cooper",
+    "duration": 14,
+    "transcription": "Hi, it's Jane. Please call me back about tomorrow's delivery.",
+}
+DEMO_SMS = {
+    "from": "+12125550176",
+    "from_name": "ACME Deliveries",
+    "text": "Your parcel is at the front desk.",
+}
+
+
+async def leave_messages(session: aiohttp.ClientSession, sim_url: str, extension_id: str) -> None:
+    """A voicemail and an SMS arrive for the extension, through the simulator's control API."""
+    for path, body in (("/sim/voicemail", DEMO_VOICEMAIL), ("/sim/sms", DEMO_SMS)):
+        async with session.post(f"{sim_url}{path}", json={"to_extension": extension_id, **body}) as resp:
+            if resp.status != 201:
+                raise DemoError(f"POST {path} answered {resp.status}: {await resp.text()}")
+
+
 async def start_home_assistant(config_dir: Path, *, ha_url: str, token: str) -> ManagedProcess:
     """Start hass on ``config_dir`` and wait until it reports RUNNING."""
     argv = [sys.executable, "-m", "homeassistant", "-c", str(config_dir), "--skip-pip"]
@@ -439,6 +461,9 @@ async def demo_stack(
             await set_options(api, entry_id, {"monitor": "account", "transport": "websocket"})
             log("Creating the dashboard")
             cards = await create_dashboard(api, entry_id, expected=extensions)
+            if demo and cards:
+                log(f"Leaving {cards[0].name} a voicemail and a text message")
+                await leave_messages(session, sim_url, cards[0].extension_id)
         yield Stack(sim_url, ha_url, token, config_dir, credentials, entry_id, cards, processes)
     finally:
         for proc in reversed(processes):

@@ -68,6 +68,9 @@ class Extension:
     on_call: str
     call: str
     do_not_disturb: str
+    missed_calls: str
+    unread_voicemails: str
+    message: str
 
 
 @pytest.fixture
@@ -109,13 +112,27 @@ async def extension(hass: HomeAssistant, sim: Simulator, tmp_path: Path) -> Asyn
             if e.unique_id.startswith(f"{creds['extension_id']}_")
         }
 
-    await wait_for(hass, lambda: {"call_status", "on_call", "call", "do_not_disturb"} <= entity_ids().keys())
-    ids = entity_ids()
-    yield Extension(
-        str(creds["extension_id"]), ids["call_status"], ids["on_call"], ids["call"], ids["do_not_disturb"]
+    keys = (
+        "call_status",
+        "on_call",
+        "call",
+        "do_not_disturb",
+        "missed_calls",
+        "unread_voicemails",
+        "message",
     )
+    await wait_for(hass, lambda: set(keys) <= entity_ids().keys())
+    # Messages start once the unread voicemails were read.
+    await wait_for(hass, lambda: _state(hass, entity_ids()["unread_voicemails"]) == "0")
+    ids = entity_ids()
+    yield Extension(str(creds["extension_id"]), *(ids[key] for key in keys))
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str | None:
+    state = hass.states.get(entity_id)
+    return None if state is None else state.state
 
 
 def snake(status: str) -> str:

@@ -6,6 +6,7 @@ Services are phacc mock services, so the assertions are on exactly what HA was a
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,13 @@ import pytest
 from homeassistant.components.blueprint.models import Blueprint
 from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
-from pytest_homeassistant_custom_component.common import async_mock_service
+from pytest_homeassistant_custom_component.common import async_fire_time_changed, async_mock_service
 
+from custom_components.ringcentral.const import DOMAIN
 from rcsim import Simulator
+from rcsim.message_model import READ
 
 from .conftest import (
     BLUEPRINTS,
@@ -280,3 +284,89 @@ async def test_dnd_while(
 
 def _snake(value: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower()
+
+
+async def test_missed_call_with_name(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    """Each missed call notifies once, with the caller's name and number and today's count; answered
+    calls and the reset at midnight do not notify."""
+    notify = async_mock_service(hass, "notify", "mobile_app_phone")
+    inputs = {"missed_calls_sensor": extension.missed_calls, "notify_action": "notify.mobile_app_phone"}
+    await load_automations(hass, [blueprint_automation("missed_call_with_name.yaml", inputs)])
+
+    for scenario in ("inbound_answered", "inbound_missed", "inbound_voicemail"):
+        tsid = sim.state.calls.start(scenario, extension.id, step=True)
+        await finish(hass, sim, tsid, extension)
+        await wait_for(hass, lambda: _last_event_ends_a_call(hass, extension))
+    await wait_for(hass, lambda: len(notify) == 2)
+    missed = hass.states.get(extension.missed_calls)
+    assert missed is not None
+    assert missed.state == "2"
+    name, number = missed.attributes["last_missed_from_name"], missed.attributes["last_missed_from"]
+    assert name
+    assert number
+    assert notify[1].data == {
+        "title": "Missed call",
+        "message": f"{name} ({number}) called. Missed calls today: 2.",
+    }
+    assert notify[0].data["message"].endswith(" called. Missed calls today: 1.")
+
+    midnight = dt_util.start_of_local_day(dt_util.now().date() + timedelta(days=1))
+    async_fire_time_changed(hass, midnight)
+    await wait_for(hass, lambda: hass.states.get(extension.missed_calls).state == "0")
+    await hass.async_block_till_done()
+    assert len(notify) == 2
+
+
+def _last_event_ends_a_call(hass: HomeAssistant, extension: Extension) -> bool:
+    state = hass.states.get(extension.call)
+    return state is not None and state.attributes.get("event_type") in ("missed", "ended")
+
+
+async def test_voicemail_light(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    """On while voicemail is unread (a second one changes nothing), off once all are read."""
+    turn_on = async_mock_service(hass, "light", "turn_on")
+    turn_off = async_mock_service(hass, "light", "turn_off")
+    inputs = {
+        "unread_voicemails_sensor": extension.unread_voicemails,
+        "waiting_light": {"entity_id": "light.hallway"},
+        "waiting_color": [0, 0, 255],
+        "brightness": 30,
+    }
+    await load_automations(hass, [blueprint_automation("voicemail_light.yaml", inputs)])
+    ext = sim.state.account.extensions[extension.id]
+    first = sim.state.messages.leave_voicemail(ext, from_number="+14155550198", duration=5)
+    await wait_for(hass, lambda: len(turn_on) == 1)
+    assert turn_on[0].data == {"entity_id": ["light.hallway"], "rgb_color": [0, 0, 255], "brightness_pct": 30}
+    second = sim.state.messages.leave_voicemail(ext, from_number="+13125550121", duration=8)
+    await wait_for(hass, lambda: hass.states.get(extension.unread_voicemails).state == "2")
+
+    sim.state.messages.set_read_status(first, READ)
+    await wait_for(hass, lambda: hass.states.get(extension.unread_voicemails).state == "1")
+    assert not turn_off
+    sim.state.messages.set_read_status(second, READ)
+    await wait_for(hass, lambda: len(turn_off) == 1)
+    assert turn_off[0].data == {"entity_id": ["light.hallway"]}
+
+
+async def test_voicemail_light_follows_the_count_after_a_restart(
+    hass: HomeAssistant, sim: Simulator, extension: Extension
+) -> None:
+    """A voicemail read while the integration was not running: its first count afterwards turns the
+    light off."""
+    turn_on = async_mock_service(hass, "light", "turn_on")
+    turn_off = async_mock_service(hass, "light", "turn_off")
+    inputs = {
+        "unread_voicemails_sensor": extension.unread_voicemails,
+        "waiting_light": {"entity_id": "light.x"},
+    }
+    await load_automations(hass, [blueprint_automation("voicemail_light.yaml", inputs)])
+    ext = sim.state.account.extensions[extension.id]
+    message = sim.state.messages.leave_voicemail(ext, from_number="+14155550198", duration=5)
+    await wait_for(hass, lambda: len(turn_on) == 1)
+
+    [entry] = hass.config_entries.async_entries(DOMAIN)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    sim.state.messages.set_read_status(message, READ)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await wait_for(hass, lambda: len(turn_off) == 1)
+    assert hass.states.get(extension.unread_voicemails).state == "0"

@@ -16,12 +16,14 @@ from homeassistant.util.yaml import parse_yaml
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from rcsim import Simulator
+from rcsim.message_model import READ
 
 from .conftest import README, Extension, finish, load_automations, step_until, wait_for
 
 _BLOCK_RE = re.compile(r"```yaml\n# Example: (?P<name>[^\n]+)\n(?P<body>.*?)```", re.DOTALL)
 _PLACEHOLDER_RE = re.compile(
-    r"\b(sensor|binary_sensor|event|select)\.alice_smith_(call_status|on_call|call|do_not_disturb)\b"
+    r"\b(sensor|binary_sensor|event|select)\.alice_smith_"
+    r"(call_status|on_call|call|do_not_disturb|missed_calls|unread_voicemails|message)\b"
 )
 
 
@@ -42,6 +44,9 @@ def example_text(name: str, extension: Extension) -> str:
         "on_call": extension.on_call,
         "call": extension.call,
         "do_not_disturb": extension.do_not_disturb,
+        "missed_calls": extension.missed_calls,
+        "unread_voicemails": extension.unread_voicemails,
+        "message": extension.message,
     }
     return _PLACEHOLDER_RE.sub(lambda m: ids[m[2]], readme_examples()[name])
 
@@ -65,7 +70,10 @@ def test_readme_has_the_examples() -> None:
         "busy light",
         "pause music",
         "missed-call notification",
+        "missed calls with names",
+        "voicemail light",
         "announce the caller",
+        "voicemail by SMS",
     ]
     for name, text in examples.items():
         data = parse_yaml(text)
@@ -205,3 +213,54 @@ async def test_example_do_not_disturb_during_meetings(
     hass.states.async_set("calendar.work", "off")
     await wait_for(hass, lambda: truth.dnd_status == "TakeAllCalls")
     await wait_for(hass, lambda: hass.states.get(extension.do_not_disturb).state == "take_all_calls")  # type: ignore[union-attr]
+
+
+async def test_example_missed_calls_with_names(
+    hass: HomeAssistant, sim: Simulator, extension: Extension
+) -> None:
+    notify = async_mock_service(hass, "notify", "mobile_app_alice_phone")
+    await load_automations(hass, example("missed calls with names", extension))
+    tsid = sim.state.calls.start("inbound_missed", extension.id, step=True)
+    await finish(hass, sim, tsid, extension)
+    await wait_for(hass, lambda: len(notify) == 1)
+    state = hass.states.get(extension.missed_calls)
+    assert state is not None
+    name, number = state.attributes["last_missed_from_name"], state.attributes["last_missed_from"]
+    assert notify[0].data == {
+        "title": "Missed call",
+        "message": f"{name} ({number}) called. Missed calls today: 1.",
+    }
+
+
+async def test_example_voicemail_light(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    turn_on = async_mock_service(hass, "light", "turn_on")
+    turn_off = async_mock_service(hass, "light", "turn_off")
+    await load_automations(hass, example("voicemail light", extension))
+    ext = sim.state.account.extensions[extension.id]
+    message = sim.state.messages.leave_voicemail(ext, from_number="+14155550198", duration=5)
+    await wait_for(hass, lambda: len(turn_on) == 1)
+    assert turn_on[0].data == {
+        "entity_id": ["light.hallway"],
+        "rgb_color": [255, 0, 0],
+        "brightness_pct": 100,
+    }
+    sim.state.messages.set_read_status(message, READ)
+    await wait_for(hass, lambda: len(turn_off) == 1)
+    assert turn_off[0].data == {"entity_id": ["light.hallway"]}
+
+
+async def test_example_voicemail_by_sms(hass: HomeAssistant, sim: Simulator, extension: Extension) -> None:
+    """A real `ringcentral.send_sms` against the simulator: the voicemail's transcription is texted."""
+    await load_automations(hass, example("voicemail by SMS", extension))
+    ext = sim.state.account.extensions[extension.id]
+    sim.state.messages.leave_voicemail(
+        ext, from_number="+14155550198", from_name="Jane Cooper", duration=9, transcription="Call me back"
+    )
+
+    def sent() -> list[str]:
+        return [m.subject or "" for m in sim.state.messages.messages(ext.id) if m.direction == "Outbound"]
+
+    await wait_for(hass, lambda: len(sent()) == 1)
+    assert sent() == ["Voicemail from Jane Cooper (9 s): Call me back"]
+    [outbound] = [m for m in sim.state.messages.messages(ext.id) if m.direction == "Outbound"]
+    assert [a.phone_number for a in outbound.to] == ["+16505550188"]

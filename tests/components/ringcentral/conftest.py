@@ -165,3 +165,13 @@ async def wait_for(
 def sim_logins(sim: Simulator, kind: str = "jwt-bearer") -> int:
     """How many OAuth grants of `kind` the simulator served (JWT logins or refresh_token)."""
     return sum(1 for entry in sim.state.log if entry.get("kind") == "auth" and entry.get("action") == kind)
+
+
+def settled(hass: HomeAssistant, entry: MockConfigEntry) -> bool:
+    """Whether an entry's feeds have done their first reads: every monitored extension's unread
+    voicemails are known and the company directory was read."""
+    runtime = entry.runtime_data
+    messages, names = runtime.messages, runtime.names
+    return all(
+        messages.unread_voicemails(ext_id) is not None for ext_id in runtime.coordinator.extensions
+    ) and bool(names.diagnostics()["directory_entries"])

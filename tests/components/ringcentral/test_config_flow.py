@@ -14,6 +14,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from custom_components.ringcentral.const import (
     CONF_ACCOUNT_ID,
     CONF_CLIENT_SECRET,
+    CONF_CONTACTS,
     CONF_CREDENTIALS_ID,
     CONF_EXTENSION_ID,
     CONF_EXTENSIONS,
@@ -256,7 +257,12 @@ async def test_options_account_reloads(hass: HomeAssistant, sim: Simulator) -> N
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.options == {CONF_MONITOR: MONITOR_ACCOUNT, CONF_TRANSPORT: TRANSPORT_WEBSOCKET}
+    # Caller names from personal contacts stay off unless chosen.
+    assert entry.options == {
+        CONF_MONITOR: MONITOR_ACCOUNT,
+        CONF_TRANSPORT: TRANSPORT_WEBSOCKET,
+        CONF_CONTACTS: False,
+    }
     assert entry.state is ConfigEntryState.LOADED
     assert set(entry.runtime_data.coordinator.extensions) == set(
         extension_ids(sim)

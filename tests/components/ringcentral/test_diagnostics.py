@@ -14,7 +14,7 @@ from custom_components.ringcentral.const import MONITOR_ACCOUNT
 from rcsim import Simulator
 from rcsim.faults import NotificationFaults
 
-from .conftest import make_entry, setup_entry, wait_for
+from .conftest import make_entry, settled, setup_entry, wait_for
 from .recorder import entity_id
 
 # Values that change from run to run (ports, clocks, generated ids).
@@ -29,6 +29,7 @@ VOLATILE = props(
     "rate_limits",
     "start_time",
     "subscription_id",
+    "last_refresh",
 )
 
 
@@ -38,6 +39,7 @@ async def test_diagnostics(
     entry = make_entry(sim, monitor=MONITOR_ACCOUNT)
     await setup_entry(hass, entry)
     await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
+    await wait_for(hass, lambda: settled(hass, entry))
     me = entry.data["extension_id"]
     tsid = sim.state.calls.start("inbound_answered", me, step=True)
     sim.state.calls.step(tsid)

@@ -20,10 +20,11 @@ import pytest
 import voluptuous as vol
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 
-from custom_components.ringcentral import call_actions, const
+from custom_components.ringcentral import call_actions, const, services
 from custom_components.ringcentral.const import (
     CALL_STATUSES,
     EVENT_TYPES,
@@ -162,6 +163,21 @@ def _uses_in_step(func: ast.AsyncFunctionDef, section: str, where: str) -> Itera
             yield Use((section, "error", key), None, where)
 
 
+def _module_dict_values(tree: ast.Module, name_node: ast.expr) -> list[str]:
+    """The string values of the module-level dict literal `name_node` names."""
+    assert isinstance(name_node, ast.Name), "translation_key=<table>[…]: the table must be a module name"
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id == name_node.id and isinstance(value, ast.Dict):
+            values = [_value(v) for v in value.values]
+            assert all(values), f"{name_node.id}: every value must be a string constant"
+            return [v for v in values if v]
+    raise AssertionError(f"no module-level dict {name_node.id}")
+
+
 def code_uses() -> list[Use]:
     """Every translation key the integration's modules use, found in their syntax trees."""
     uses: list[Use] = []
@@ -187,6 +203,12 @@ def code_uses() -> list[Use]:
                     if transport != TRANSPORT_WEBSOCKET:
                         issue = ISSUE_TRANSPORT_UNAVAILABLE.format(transport=transport)
                         uses.append(Use(("issues", issue), placeholders, where))
+                continue
+            if name == "async_create_issue" and isinstance(key_node, ast.Subscript):
+                # translation_key=_TABLE[feature]: every value of a module-level dict of constants.
+                placeholders = _placeholders(node, "translation_placeholders")
+                for issue in _module_dict_values(tree, key_node.value):
+                    uses.append(Use(("issues", issue), placeholders, where))
                 continue
             key = _value(key_node)
             assert key is not None, f"{where}: translation_key is not a constant the test can read"
@@ -221,6 +243,8 @@ def test_the_scan_finds_the_keys_it_should() -> None:
         ("exceptions", "authentication_error"),
         ("issues", "missing_permissions"),
         ("issues", "pubnub_unavailable"),
+        ("issues", "messages_permission"),
+        ("exceptions", "sms_invalid_number"),
         ("entity", "sensor", "call_status"),
         ("entity", "binary_sensor", "connected"),
         ("selector", "transport", "options"),
@@ -316,8 +340,19 @@ async def test_every_action_is_described_translated_and_has_an_icon(hass: HomeAs
         assert re.fullmatch(r"mdi:[a-z0-9-]+", ICONS["services"][name]["service"])
 
 
-@pytest.mark.parametrize("name", sorted(call_actions.ACTIONS))
+ACTION_SCHEMAS: dict[str, vol.Schema] = {
+    **{name: action.schema for name, action in call_actions.ACTIONS.items()},
+    services.SERVICE_SEND_SMS: services.SEND_SMS_SCHEMA,
+}
+TARGET_KEYS = {ATTR_ENTITY_ID, ATTR_DEVICE_ID, *(str(key) for key in cv.TARGET_SERVICE_FIELDS)}
+
+
+def test_every_action_has_a_schema() -> None:
+    assert set(ACTION_SCHEMAS) == set(SERVICES)
+
+
+@pytest.mark.parametrize("name", sorted(ACTION_SCHEMAS))
 def test_action_fields_match_their_schema(name: str) -> None:
     """services.yaml offers exactly the fields the action's schema takes (besides the target)."""
-    keys = {str(key) for key in call_actions.ACTIONS[name].schema.schema if isinstance(key, vol.Marker)}
-    assert keys - {ATTR_ENTITY_ID, ATTR_DEVICE_ID} == set(SERVICES[name].get("fields", {}))
+    keys = {str(key) for key in ACTION_SCHEMAS[name].schema if isinstance(key, vol.Marker)}
+    assert keys - TARGET_KEYS == set(SERVICES[name].get("fields", {}))

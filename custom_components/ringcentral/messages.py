@@ -1,0 +1,326 @@
+"""Voicemail and SMS of the monitored extensions: a feed beside the call state.
+
+Per extension a `MessageTracker` (the library's, pure) decides what is new and what the unread
+voicemail count is; this unit does the I/O it asks for and hands the results to Home Assistant:
+- the unread voicemail count is read over REST at setup, after every resync and whenever the tracker
+  asks (a message-store change about voicemail): reads are paced, so a burst never eats the rate
+  budget call state needs;
+- each new voicemail and inbound SMS goes, in order, to the extension's `message` event entity (one
+  dispatcher signal per extension) and on the bus as `ringcentral_message` (a voicemail's
+  transcription is read first when RingCentral made one);
+- `sms` (`sms.py`) sends from the extension's first `SmsSender` number.
+
+Filters RingCentral refuses, or a missing ReadMessages permission, disable messages only (their
+entities turn unavailable, with a repair issue); call state is not affected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from .aioringcentral import filters
+from .aioringcentral.errors import (
+    MissingPermissionsError,
+    RingCentralError,
+)
+from .aioringcentral.filters import FilterKind, classify
+from .aioringcentral.messages import MessageTracker, MessageUpdate, NewMessage
+from .aioringcentral.models import Notification, SubscriptionInfo
+from .aioringcentral.models_messages import parse_message, parse_message_store_event
+from .aioringcentral.rest import RingCentralClient
+from .const import DOMAIN, EVENT_RINGCENTRAL_MESSAGE, FEATURE_MESSAGES, LOGGER, message_signal
+from .issues import async_create_feature_issue, async_delete_feature_issue
+from .message_views import MessageEventData, MessageUpdateData, message_event_data
+from .sms import SmsSender
+
+if TYPE_CHECKING:
+    from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
+
+KINDS = frozenset({FilterKind.MESSAGE_STORE, FilterKind.VOICEMAIL, FilterKind.INSTANT_MESSAGE})
+
+# Reads of unread voicemails: a few at once, then one every few seconds (RingCentral's Light group
+# allows 50 a minute, and presence reads need most of them): at most 15 a minute in the long run.
+READ_BURST = 5
+READ_SPACING = 4.0
+# A failed read is tried again this late, doubling up to the maximum.
+READ_RETRY = 60.0
+READ_RETRY_MAX = 900.0
+# How long a voicemail's announcement may wait for its transcription.
+TRANSCRIPTION_TIMEOUT = 10.0
+
+
+class RingCentralMessages:
+    """The messages of one entry's monitored extensions (a `feeds.NotificationFeed`)."""
+
+    kinds = KINDS
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: RingCentralConfigEntry,
+        client: RingCentralClient,
+        coordinator: RingCentralCoordinator,
+    ) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._client = client
+        self._coordinator = coordinator
+        self._trackers: dict[str, MessageTracker] = {}
+        # Extensions whose message filters RingCentral refused; every one when ReadMessages is missing.
+        self._refused: set[str] = set()
+        self._permission_missing = False
+        # Extensions waiting for a read of their unread voicemails, read one at a time.
+        self._pending: dict[str, None] = {}
+        self._reader: asyncio.Task[None] | None = None
+        # Reads allowed now; one more every READ_SPACING seconds, up to READ_BURST.
+        self._tokens = READ_BURST
+        self._refill: CALLBACK_TYPE | None = None
+        self._failures = 0
+        self._retry: CALLBACK_TYPE | None = None
+        # Announcements in order (a voicemail may wait for its transcription).
+        self._announcements: asyncio.Queue[tuple[str, NewMessage]] = asyncio.Queue()
+        self._announcer: asyncio.Task[None] | None = None
+        self.sms = SmsSender(hass, entry, client, coordinator)
+        self.announced = 0  # diagnostics: messages announced since setup
+
+    # --- what entities read --------------------------------------------------------------------------
+
+    def available(self, extension_id: str) -> bool:
+        """False while messages of the extension cannot be followed (refused filter, no permission)."""
+        return not self._permission_missing and extension_id not in self._refused
+
+    def unread_voicemails(self, extension_id: str) -> int | None:
+        tracker = self._trackers.get(extension_id)
+        return None if tracker is None else tracker.unread_voicemails
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Counts only: no numbers, names or text."""
+        return {
+            "permission_missing": self._permission_missing,
+            "refused": sorted(self._refused),
+            "announced": self.announced,
+            "extensions": {ext_id: tracker.diagnostics() for ext_id, tracker in self._trackers.items()},
+        }
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+
+    @callback
+    def async_start(self) -> None:
+        """Announce in the background until unload (the first read follows the first resync)."""
+        self._announcer = self._entry.async_create_background_task(
+            self._hass, self._async_announce(), f"{DOMAIN} messages"
+        )
+        self._entry.async_on_unload(self._cancel_timers)
+
+    def _tracker(self, extension_id: str) -> MessageTracker:
+        tracker = self._trackers.get(extension_id)
+        if tracker is None:
+            tracker = self._trackers[extension_id] = MessageTracker(extension_id)
+        return tracker
+
+    # --- feed (called by the coordinator) ------------------------------------------------------------
+
+    def event_filters(self) -> list[str]:
+        result: list[str] = []
+        for ext_id in self._coordinator.extensions:
+            result += [
+                filters.extension_message_store(ext_id),
+                filters.extension_voicemail(ext_id),
+                filters.extension_instant_sms(ext_id),
+            ]
+        return result
+
+    def on_notification(self, notification: Notification) -> None:
+        ext_id = filters.extension_id_of(notification.event)
+        if ext_id is None or ext_id not in self._coordinator.extensions or not self.available(ext_id):
+            return
+        tracker = self._tracker(ext_id)
+        if notification.kind is FilterKind.MESSAGE_STORE:
+            update = tracker.apply_message_store(
+                parse_message_store_event(notification.body, extension_id=ext_id)
+            )
+        elif notification.kind is FilterKind.VOICEMAIL:
+            update = tracker.apply_voicemail(parse_message(notification.body))
+        else:
+            update = tracker.apply_sms(parse_message(notification.body))
+        self._async_handle(ext_id, update)
+
+    def on_subscription(self, info: SubscriptionInfo) -> None:
+        """Refused filters disable messages of their extension (the coordinator raises the issue)."""
+        refused: set[str] = set()
+        for disabled in info.disabled_filters:
+            if classify(disabled.filter) in KINDS:
+                ext_id = filters.extension_id_of(disabled.filter)
+                refused |= set(self._coordinator.extensions) if ext_id is None else {ext_id}
+        back = self._refused - refused
+        self._refused = refused
+        for ext_id in refused | back:
+            self._async_signal(ext_id)
+        for ext_id in back:
+            self._async_want_read(ext_id)
+
+    def on_resynced(self) -> None:
+        """Notifications may have been lost: read every extension's count again."""
+        for ext_id in self._coordinator.extensions:
+            update = self._tracker(ext_id).resync()
+            self._async_handle(ext_id, update)
+
+    # --- updates ---------------------------------------------------------------------------------------
+
+    @callback
+    def _async_handle(self, ext_id: str, update: MessageUpdate) -> None:
+        for new in update.messages:
+            self._announcements.put_nowait((ext_id, new))
+        if update.unread_changed:
+            self._async_signal(ext_id)
+        if update.reread:
+            self._async_want_read(ext_id)
+
+    @callback
+    def _async_signal(self, ext_id: str, event: MessageEventData | None = None) -> None:
+        async_dispatcher_send(
+            self._hass,
+            message_signal(self._entry.entry_id, ext_id),
+            MessageUpdateData(event, self.unread_voicemails(ext_id), self.available(ext_id)),
+        )
+
+    async def _async_announce(self) -> None:
+        """Fire each new message, in order: the event entity, then the bus."""
+        while True:
+            ext_id, new = await self._announcements.get()
+            text = new.message.text
+            if new.kind == "voicemail" and new.message.transcription_attachment is not None:
+                text = await self._async_transcription(ext_id, new)
+            if ext_id not in self._coordinator.extensions:
+                continue
+            event = message_event_data(ext_id, new, text, self._coordinator.lookup_name)
+            self.announced += 1
+            self._async_signal(ext_id, event)
+            self._hass.bus.async_fire(
+                EVENT_RINGCENTRAL_MESSAGE,
+                {
+                    **event.attributes(),
+                    "type": event.type,
+                    "extension_id": ext_id,
+                    "device_id": self._coordinator.devices.device_ids.get(ext_id),
+                },
+            )
+
+    async def _async_transcription(self, ext_id: str, new: NewMessage) -> str | None:
+        """The voicemail's transcription, or None rather than hold the announcement up (never queued
+        behind the rate budget)."""
+        try:
+            async with asyncio.timeout(TRANSCRIPTION_TIMEOUT):
+                return await self._client.messages.get_transcription(ext_id, new.message, max_wait=0)
+        except (RingCentralError, TimeoutError) as err:
+            LOGGER.debug("No transcription for a voicemail: %s", getattr(err, "message", "timed out"))
+            return None
+
+    # --- reading the unread voicemails -----------------------------------------------------------------
+
+    @callback
+    def _async_want_read(self, ext_id: str) -> None:
+        # Also while ReadMessages is missing (after a resync, say): a read that works ends that.
+        if ext_id in self._refused:
+            return
+        self._pending[ext_id] = None
+        self._async_start_reader()
+
+    @callback
+    def _async_start_reader(self) -> None:
+        """Read what is pending, one at a time, unless a retry waits or a read is under way."""
+        if self._pending and self._retry is None and (self._reader is None or self._reader.done()):
+            self._reader = self._entry.async_create_background_task(
+                self._hass, self._async_read_pending(), f"{DOMAIN} unread voicemails"
+            )
+
+    async def _async_read_pending(self) -> None:
+        while self._pending:
+            if self._tokens == 0:
+                return  # the next refill starts the reader again
+            ext_id = next(iter(self._pending))
+            del self._pending[ext_id]
+            if ext_id not in self._coordinator.extensions or ext_id in self._refused:
+                continue
+            self._tokens -= 1
+            self._async_schedule_refill()
+            if not await self._async_read(ext_id):
+                self._pending[ext_id] = None  # read again with the retry
+                self._async_schedule_retry()
+                return
+        self._failures = 0
+
+    @callback
+    def _async_schedule_refill(self) -> None:
+        if self._refill is None and self._tokens < READ_BURST:
+            self._refill = async_call_later(self._hass, READ_SPACING, self._async_refilled)
+
+    @callback
+    def _async_refilled(self, _now: Any) -> None:
+        self._refill = None
+        self._tokens += 1
+        self._async_schedule_refill()
+        self._async_start_reader()
+
+    async def _async_read(self, ext_id: str) -> bool:
+        """Read one extension's unread voicemails; False when it should be tried again later."""
+        tracker = self._tracker(ext_id)
+        token = tracker.begin_reread(dt_util.utcnow().timestamp())
+        try:
+            unread = await self._client.messages.list_messages(ext_id)
+        except MissingPermissionsError as err:
+            tracker.reread_failed()
+            self._async_permission_missing(err.permissions)
+            return True  # nothing to retry until the entry is reloaded
+        except RingCentralError as err:
+            tracker.reread_failed()
+            LOGGER.debug("Could not read the unread voicemails of %s: %s", ext_id, err.message)
+            return False
+        if self._permission_missing:
+            self._permission_missing = False
+            async_delete_feature_issue(self._hass, self._entry, FEATURE_MESSAGES)
+            for other in self._coordinator.extensions:
+                self._async_signal(other)
+        self._async_handle(ext_id, tracker.apply_reread(token, unread))
+        return True
+
+    @callback
+    def _async_permission_missing(self, permissions: Sequence[str]) -> None:
+        LOGGER.warning("RingCentral app lacks %s: voicemail and SMS are off", ", ".join(permissions))
+        self._permission_missing = True
+        self._pending.clear()
+        async_create_feature_issue(self._hass, self._entry, FEATURE_MESSAGES)
+        for ext_id in self._coordinator.extensions:
+            self._async_signal(ext_id)
+
+    @callback
+    def _async_schedule_retry(self) -> None:
+        delay = min(READ_RETRY * 2**self._failures, READ_RETRY_MAX)
+        self._failures += 1
+        self._cancel_retry()
+        self._retry = async_call_later(self._hass, delay, self._async_retry)
+
+    @callback
+    def _async_retry(self, _now: Any) -> None:
+        self._retry = None
+        self._async_start_reader()
+
+    @callback
+    def _cancel_retry(self) -> None:
+        if self._retry is not None:
+            self._retry()
+            self._retry = None
+
+    @callback
+    def _cancel_timers(self) -> None:
+        self._cancel_retry()
+        if self._refill is not None:
+            self._refill()
+            self._refill = None
