@@ -317,11 +317,11 @@ async def test_options_selected_list_fails(hass: HomeAssistant, sim: Simulator) 
 
 
 async def test_options_ring_out_from(hass: HomeAssistant, sim: Simulator) -> None:
-    """The phone click-to-dial rings first: checked, stored as RingCentral takes it, and cleared by
-    leaving it empty."""
+    """The phone click-to-dial rings first: checked, stored as RingCentral takes it (beside the other
+    options of the form), and cleared by leaving it empty."""
     entry = make_entry(sim)
     await setup_entry(hass, entry)
-    choice = {CONF_MONITOR: MONITOR_OWN, CONF_TRANSPORT: TRANSPORT_WEBSOCKET}
+    choice = {CONF_MONITOR: MONITOR_OWN, CONF_TRANSPORT: TRANSPORT_WEBSOCKET, CONF_CONTACTS: True}
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(

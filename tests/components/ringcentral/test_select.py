@@ -28,7 +28,7 @@ from custom_components.ringcentral.presence_edits import CONFIRM_TIMEOUT, camel
 from rcsim import Simulator
 from rcsim.faults import HttpFault, NotificationFaults
 
-from .conftest import extension_ids, make_entry, setup_entry, wait_for
+from .conftest import extension_ids, make_entry, settled, setup_entry, wait_for
 from .recorder import entity_id
 
 SELECTS = {"do_not_disturb": ("dnd_status", DND_OPTIONS), "user_status": ("user_status", USER_STATUS_OPTIONS)}
@@ -306,7 +306,9 @@ async def test_a_select_never_waits_for_the_rate_limit(hass: HomeAssistant, sim:
     await setup_entry(hass, entry)
     me = entry.data["extension_id"]
     entity = entity_id(hass, "select", f"{me}_user_status")
-    sim.state.config.rate_limits["Medium"] = 1
+    # The company directory read at start (caller names) is a Medium request too: let it finish first.
+    await wait_for(hass, lambda: settled(hass, entry))
+    sim.state.config.rate_limits["Medium"] = 2
     await select(hass, entity, "busy")  # uses up the group
     sent = presence_puts(sim)
 
