@@ -11,6 +11,11 @@ Parsers are tolerant where RingCentral is inconsistent and strict where a payloa
   raises `ParseError` with a message naming the field, never `KeyError` / `TypeError`.
 
 Parsing is pure: no I/O and no clock reads.
+
+The models are frozen `msgspec.Struct`s rather than frozen dataclasses: built in C, they cost a
+third of the time to create (a frozen dataclass sets each field through `object.__setattr__`) and
+less memory (`gc=False`: they hold no reference cycles, so the garbage collector need not track
+them). Parsing itself stays the readers below.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+
+import msgspec
 
 from . import filters
 from .errors import ParseError
@@ -201,8 +208,7 @@ def _opt_time(data: Mapping[str, Any], key: str, what: str) -> datetime | None:
 # --- presence ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SipData:
+class SipData(msgspec.Struct, frozen=True, gc=False):
     """SIP identifiers RingCentral attaches to a presence call when `sipData=true` was asked for."""
 
     call_id: str | None = None
@@ -222,8 +228,7 @@ class SipData:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ActiveCall:
+class ActiveCall(msgspec.Struct, frozen=True, gc=False):
     """One entry of a presence `activeCalls` list (detailed telephony state)."""
 
     id: str | None
@@ -297,8 +302,7 @@ class ActiveCall:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Presence:
+class Presence(msgspec.Struct, frozen=True, gc=False):
     """An extension's presence, from a presence notification body or a REST presence GET.
 
     `detailed` says whether `active_calls` is meaningful (the body carried `activeCalls`, or the
@@ -361,8 +365,7 @@ def parse_presence(body: Any, *, extension_id: str | None = None, detailed: bool
 # --- telephony sessions ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PartyEndpoint:
+class PartyEndpoint(msgspec.Struct, frozen=True, gc=False):
     """The `from` / `to` side of a party."""
 
     phone_number: str | None
@@ -376,8 +379,7 @@ class PartyEndpoint:
         return cls(phone_number=phone_number, name=name, extension_id=extension_id)
 
 
-@dataclass(frozen=True, slots=True)
-class PartyStatus:
+class PartyStatus(msgspec.Struct, frozen=True, gc=False):
     """A party's `status`: code, reason and, for `Gone`, where the call went (`peerId`)."""
 
     code: str
@@ -412,8 +414,7 @@ class PartyStatus:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Party:
+class Party(msgspec.Struct, frozen=True, gc=False):
     """One participant of a telephony session."""
 
     id: str
@@ -456,8 +457,7 @@ class Party:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class TelephonySessionEvent:
+class TelephonySessionEvent(msgspec.Struct, frozen=True, gc=False):
     """A telephony-session notification body, or a REST `CallSessionObject` (then `sequence` is `None`)."""
 
     telephony_session_id: str
@@ -514,8 +514,7 @@ def parse_telephony_session(body: Any) -> TelephonySessionEvent:
 # --- notification envelope ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Notification:
+class Notification(msgspec.Struct, frozen=True):
     """A push notification envelope; `body` is kept raw, `kind` says which filter it came from."""
 
     uuid: str | None
@@ -523,7 +522,7 @@ class Notification:
     timestamp: datetime | None
     subscription_id: str | None
     owner_id: str | None
-    body: Mapping[str, Any] = field(hash=False)
+    body: Mapping[str, Any]
     kind: FilterKind = FilterKind.UNKNOWN
 
     def presence(self) -> Presence:
@@ -562,8 +561,7 @@ def parse_notification(raw: Any) -> Notification:
 # --- subscriptions -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DisabledFilter:
+class DisabledFilter(msgspec.Struct, frozen=True, gc=False):
     """An event filter RingCentral refused, with why (e.g. a missing permission)."""
 
     filter: str
@@ -634,8 +632,7 @@ class SubscriptionInfo:
 # --- account and extensions --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AccountInfo:
+class AccountInfo(msgspec.Struct, frozen=True, gc=False):
     """The account (`GET /restapi/v1.0/account/~`)."""
 
     id: str
@@ -657,8 +654,7 @@ class AccountInfo:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ExtensionInfo:
+class ExtensionInfo(msgspec.Struct, frozen=True, gc=False):
     """An extension (`GET .../extension/{id}` or one record of the extension list)."""
 
     id: str
