@@ -45,7 +45,7 @@ DESCRIPTIONS = {
     RECEIVE: "aiohttp reading WebSocket frames off the socket, the transport's frame handling and dedupe",
     DECODE: "JSON of each frame (`load_json`)",
     PARSE: "the envelope and its body into typed models",
-    ENGINE: "the call-state engine",
+    ENGINE: "the call-state engine (applying, its next deadline, an extension's state for the views)",
     FANOUT: "the hub's dispatch, views, dispatcher signals, entity callbacks, call events on the bus",
     WRITES: "`Entity.async_write_ha_state` (the state machine and state_changed included)",
 }
@@ -60,6 +60,8 @@ _WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (Notification, "telephony_session", PARSE),
     (CallStateEngine, "apply_notification", ENGINE),
     (CallStateEngine, "tick", ENGINE),
+    (CallStateEngine, "next_deadline", ENGINE),
+    (CallStateEngine, "state", ENGINE),
     (RingCentralCoordinator, "on_notification", FANOUT),
     (Fanout, "async_send", FANOUT),
     (Entity, "async_write_ha_state", WRITES),

@@ -125,7 +125,7 @@ _STR_OR_NONE: frozenset[type] = frozenset({str, type(None)})
 
 def _opt_strs(data: Mapping[str, Any], what: str, *keys: str) -> list[str | None]:
     """`_opt_str` of several fields in one call: one check for all of them in the usual case."""
-    values = [data.get(key) for key in keys]
+    values = list(map(data.get, keys))
     if _STR_OR_NONE.issuperset(map(type, values)):
         return values
     return [
@@ -202,7 +202,17 @@ def parse_time(value: Any, what: str = "time") -> datetime | None:
 
 
 def _opt_time(data: Mapping[str, Any], key: str, what: str) -> datetime | None:
-    return parse_time(data.get(key), f"{what}.{key}")
+    value = data.get(key)
+    # The usual `…Z` first, without building the error's field name: what `parse_time` returns for it.
+    if type(value) is str and value[-1:] == "Z":
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is UTC:
+                return parsed
+    return parse_time(value, f"{what}.{key}")
 
 
 # --- presence ----------------------------------------------------------------------------------------
