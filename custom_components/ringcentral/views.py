@@ -1,15 +1,17 @@
 """What entities show, derived from the engine's state and events (pure; Home Assistant's vocabulary).
 
 RingCentral spells statuses in CamelCase (`CallConnected`, `TakeAllCalls`); Home Assistant wants
-snake_case state values, so everything is converted here, in one place.
+snake_case state values, so everything is converted here, in one place. Views are frozen
+`msgspec.Struct`s, like the library's models: one is made per changed extension and call event.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import msgspec
 
 from .aioringcentral.engine import CallEvent, ExtensionState
 from .const import BUSY_STATUSES, CALL_STATUSES
@@ -40,8 +42,7 @@ def direction(value: str | None) -> str | None:
     return None if value is None else value.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class CallEventData:
+class CallEventData(msgspec.Struct, frozen=True):
     """One call event as the event entity and the bus carry it."""
 
     type: str
@@ -87,8 +88,7 @@ def call_event_data(event: CallEvent) -> CallEventData:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ExtensionView:
+class ExtensionView(msgspec.Struct, frozen=True):
     """An extension's state in Home Assistant's vocabulary."""
 
     call_status: str | None
@@ -116,8 +116,7 @@ class ExtensionView:
         return {"call_status": self.call_status, **self.attributes()}
 
 
-@dataclass(frozen=True, slots=True)
-class ExtensionUpdate:
+class ExtensionUpdate(msgspec.Struct, frozen=True):
     """The payload of an extension's dispatcher signal: its call events in order (maybe none)
     and its state after them."""
 
