@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 
-from . import filters
+from . import filters, wire
 from .errors import ParseError
 from .filters import FilterKind
 
@@ -202,8 +202,11 @@ def parse_time(value: Any, what: str = "time") -> datetime | None:
 
 
 def _opt_time(data: Mapping[str, Any], key: str, what: str) -> datetime | None:
-    value = data.get(key)
-    # The usual `…Z` first, without building the error's field name: what `parse_time` returns for it.
+    return _time_value(data.get(key), key, what)
+
+
+def _time_value(value: Any, key: str, what: str) -> datetime | None:
+    """`parse_time` of field `key`; the usual `…Z` first, without building the error's field name."""
     if type(value) is str and value[-1:] == "Z":
         try:
             parsed = datetime.fromisoformat(value)
@@ -369,7 +372,10 @@ class Presence(msgspec.Struct, frozen=True, gc=False):
 
 def parse_presence(body: Any, *, extension_id: str | None = None, detailed: bool | None = None) -> Presence:
     """Parse a presence notification body or a REST `GetPresenceInfo` body."""
-    return Presence.from_dict(body, extension_id=extension_id, detailed=detailed)
+    presence = _fast_presence(body, extension_id, detailed)
+    if presence is None:
+        presence = Presence.from_dict(body, extension_id=extension_id, detailed=detailed)
+    return presence
 
 
 # --- telephony sessions ------------------------------------------------------------------------------
@@ -518,7 +524,141 @@ TelephonySession = TelephonySessionEvent
 
 def parse_telephony_session(body: Any) -> TelephonySessionEvent:
     """Parse a telephony-session notification body or a REST `CallSessionObject`."""
-    return TelephonySessionEvent.from_dict(body)
+    session = _fast_session(body)
+    if session is None:
+        session = TelephonySessionEvent.from_dict(body)
+    return session
+
+
+# --- the fast path -----------------------------------------------------------------------------------
+# A body that fits the strict shapes of `wire.py` becomes the same model the readers above would make
+# of it; anything else (`None` here) is left to the readers, which alone produce `ParseError`s. The
+# property tests check that both paths agree.
+
+
+class _SlowPathError(Exception):
+    """The fast path cannot vouch for this body."""
+
+
+def _fast_presence(raw: Any, extension_id: str | None, detailed: bool | None) -> Presence | None:
+    if type(raw) is not dict:
+        return None
+    try:
+        data = msgspec.convert(raw, wire.PresenceWire)
+        ext_id = data.extension_id
+        if ext_id in (None, "", "~"):
+            ext_id = None if data.extension is None else data.extension.id
+        if ext_id in (None, "", "~"):
+            ext_id = extension_id
+        if not ext_id:
+            return None
+        return Presence(
+            ext_id,
+            data.telephony_status,
+            data.presence_status,
+            data.user_status,
+            data.dnd_status,
+            data.meeting_status,
+            data.sequence,
+            tuple(map(_fast_call, data.active_calls or ())),
+            data.total_active_calls,
+            ("activeCalls" in raw) if detailed is None else detailed,
+        )
+    except (msgspec.ValidationError, ParseError):
+        return None
+
+
+def _fast_call(call: wire.ActiveCallWire) -> ActiveCall:
+    return ActiveCall(
+        call.id,
+        call.direction,
+        call.from_number or call.from_legacy,
+        call.from_name,
+        call.to_number,
+        call.to_name,
+        call.telephony_status,
+        _time_value(call.start_time, "startTime", "activeCall"),
+        call.session_id,
+        call.telephony_session_id,
+        call.party_id,
+        bool(call.queue_call),
+        call.termination_type,
+        _fast_sip(call.sip_data),
+    )
+
+
+def _fast_sip(sip: wire.SipWire | None) -> SipData | None:
+    if sip is None:
+        return None
+    return SipData(sip.call_id, sip.to_tag, sip.from_tag, sip.remote_uri, sip.local_uri)
+
+
+def _fast_session(raw: Any) -> TelephonySessionEvent | None:
+    if type(raw) is not dict:
+        return None
+    try:
+        data = msgspec.convert(raw, wire.SessionWire)
+        tsid = data.telephony_session_id or data.id
+        if not tsid:
+            return None
+        origin = data.origin
+        return TelephonySessionEvent(
+            tsid,
+            data.sequence,
+            data.session_id,
+            data.server_id,
+            _time_value(data.event_time, "eventTime", "telephonySession")
+            or _time_value(data.creation_time, "creationTime", "telephonySession"),
+            None if origin is None else origin.type,
+            tuple(map(_fast_party, data.parties or ())),
+            data.account_id,
+            data.extension_id,
+        )
+    except (msgspec.ValidationError, ParseError, _SlowPathError):
+        return None
+
+
+def _fast_party(party: wire.PartyWire) -> Party:
+    if not party.id:
+        raise _SlowPathError
+    owner = party.owner
+    status = party.status
+    park_id = None if party.park is None else party.park.id
+    return Party(
+        party.id,
+        party.account_id or (None if owner is None else owner.account_id),
+        party.extension_id or (None if owner is None else owner.extension_id),
+        party.direction,
+        _fast_endpoint(party.from_),
+        _fast_endpoint(party.to),
+        None if status is None else _fast_status(status, park_id),
+        party.missed_call,
+        party.stand_alone,
+        party.muted,
+        party.queue_call,
+    )
+
+
+def _fast_endpoint(endpoint: wire.EndpointWire | None) -> PartyEndpoint | None:
+    if endpoint is None:
+        return None
+    return PartyEndpoint(endpoint.phone_number, endpoint.name, endpoint.extension_id)
+
+
+def _fast_status(status: wire.StatusWire, park_id: str | None) -> PartyStatus:
+    if not status.code:
+        raise _SlowPathError
+    peer = status.peer_id
+    park_data = status.park_data
+    return PartyStatus(
+        status.code,
+        status.reason,
+        status.description,
+        None if peer is None else peer.session_id,
+        None if peer is None else peer.telephony_session_id,
+        None if peer is None else peer.party_id,
+        park_id or (park_data if isinstance(park_data, str) and park_data else None),
+    )
 
 
 # --- notification envelope ---------------------------------------------------------------------------
