@@ -15,7 +15,9 @@ Parsing is pure: no I/O and no clock reads.
 The models are frozen `msgspec.Struct`s rather than frozen dataclasses: built in C, they cost a
 third of the time to create (a frozen dataclass sets each field through `object.__setattr__`) and
 less memory (`gc=False`: they hold no reference cycles, so the garbage collector need not track
-them). Parsing itself stays the readers below.
+them). Presence and telephony-session bodies, which come by the thousand, first try a typed fast
+path (`msgspec.convert` into the strict shapes of `wire.py`, at the end of this module); whatever it
+cannot vouch for is read by the tolerant readers below, which alone raise `ParseError`.
 """
 
 from __future__ import annotations
