@@ -1,17 +1,15 @@
 """What entities show, derived from the engine's state and events (pure; Home Assistant's vocabulary).
 
 RingCentral spells statuses in CamelCase (`CallConnected`, `TakeAllCalls`); Home Assistant wants
-snake_case state values, so everything is converted here, in one place. Views are frozen
-`msgspec.Struct`s, like the library's models: one is made per changed extension and call event.
+snake_case state values, so everything is converted here, in one place.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-
-import msgspec
 
 from .aioringcentral.engine import CallEvent, ExtensionState
 from .const import BUSY_STATUSES, CALL_STATUSES
@@ -42,7 +40,8 @@ def direction(value: str | None) -> str | None:
     return None if value is None else value.lower()
 
 
-class CallEventData(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class CallEventData:
     """One call event as the event entity and the bus carry it."""
 
     type: str
@@ -88,7 +87,8 @@ def call_event_data(event: CallEvent) -> CallEventData:
     )
 
 
-class ExtensionView(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ExtensionView:
     """An extension's state in Home Assistant's vocabulary."""
 
     call_status: str | None
@@ -116,7 +116,8 @@ class ExtensionView(msgspec.Struct, frozen=True):
         return {"call_status": self.call_status, **self.attributes()}
 
 
-class ExtensionUpdate(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ExtensionUpdate:
     """The payload of an extension's dispatcher signal: its call events in order (maybe none)
     and its state after them."""
 
