@@ -79,11 +79,14 @@ async def _measure(extensions: int) -> tuple[int, int]:
     return idle, busy
 
 
-async def _measure_ha(extensions: int) -> int:
-    """Bytes retained by setting up the integration (account mode) until every entity is ready."""
+async def _measure_ha(extensions: int) -> tuple[int, int, int]:
+    """Bytes retained by setting up the integration (account mode) until every entity is ready, and
+    how many entities and devices it has (counted, so sensors added later are counted too)."""
+    from homeassistant.helpers import device_registry as dr
+
     from rcsim.model import Account
 
-    from .ha_runtime import add_account_entry, home_assistant, quiet_logs, ready_count, wait_until
+    from .ha_runtime import add_account_entry, entity_ids, home_assistant, quiet_logs, ready_count, wait_until
 
     quiet_logs()
     async with SimProcess(extensions) as sim, aiohttp.ClientSession() as http:
@@ -106,8 +109,10 @@ async def _measure_ha(extensions: int) -> int:
                 retained = _traced() - base
             finally:
                 tracemalloc.stop()
+            entities = len(entity_ids(hass, entry))
+            devices = len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id))
             await hass.config_entries.async_unload(entry.entry_id)
-    return retained
+    return retained, entities, devices
 
 
 def run(*, quick: bool) -> BenchResult:
@@ -129,8 +134,8 @@ def run(*, quick: bool) -> BenchResult:
     )
     ha_small, ha_large = (3, 8) if quick else (100, 1000)
     try:
-        total_small = asyncio.run(_measure_ha(ha_small))
-        total_large = asyncio.run(_measure_ha(ha_large))
+        total_small, entities_small, devices_small = asyncio.run(_measure_ha(ha_small))
+        total_large, entities_large, devices_large = asyncio.run(_measure_ha(ha_large))
     except Exception as err:  # the library's figures stand on their own
         result.notes.append(f"Home Assistant's share not measured: {type(err).__name__}: {err}")
     else:
@@ -140,7 +145,9 @@ def run(*, quick: bool) -> BenchResult:
             "HA entities (total minus engine + client after startup)",
             in_ha - (idle_large - idle_small) / span,
             "bytes/extension",
-            "3 entities, 1 device, their registry entries and states",
+            f"{(entities_large - entities_small) / (ha_large - ha_small):g} entities and "
+            f"{(devices_large - devices_small) / (ha_large - ha_small):g} device per extension (counted), "
+            "their registry entries and states",
         )
     result.notes.append(
         "Counted: ExtensionInfo per extension (as the hub keeps it), the engine's per-extension state "

@@ -23,7 +23,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "engine": ("benchmarks.engine_bench", "Engine throughput (parse + engine, one core)"),
     "websocket": ("benchmarks.ws_bench", "WebSocket notification throughput: our client vs the official SDK"),
     "memory": ("benchmarks.memory_bench", "Memory per monitored extension"),
-    "home_assistant": ("benchmarks.ha_bench", "Inside Home Assistant: cost versus the floor, latency"),
+    "home_assistant": ("benchmarks.ha_bench", "Inside Home Assistant: cost versus the floors, latency"),
     "startup": ("benchmarks.startup_bench", "Startup in account mode: REST requests, 429s, time to ready"),
 }
 
