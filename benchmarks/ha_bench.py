@@ -236,7 +236,7 @@ def _changes(before: dict[str, State | None], writes: list[tuple[str, str, dict[
 
 def _received(coordinator: Any) -> int:
     """Notifications the coordinator's transport has passed on so far (its diagnostics counter)."""
-    return int(coordinator.transport_diagnostics().get("stats", {}).get("notifications", 0))
+    return int(coordinator.push.diagnostics().get("stats", {}).get("notifications", 0))
 
 
 def _profiler() -> cProfile.Profile | None:
