@@ -25,6 +25,7 @@ import custom_components.ringcentral as integration
 from custom_components.ringcentral import transports
 from custom_components.ringcentral.aioringcentral.rest import RingCentralClient
 from custom_components.ringcentral.aioringcentral.transport import Continuity
+from custom_components.ringcentral.connection import Connection
 from custom_components.ringcentral.const import (
     CONF_ACCOUNT_ID,
     CONF_CREDENTIALS_ID,
@@ -37,7 +38,6 @@ from custom_components.ringcentral.const import (
     MONITOR_ACCOUNT,
     MONITOR_SELECTED,
 )
-from custom_components.ringcentral.connection import Connection
 from custom_components.ringcentral.coordinator import RingCentralCoordinator
 from custom_components.ringcentral.resync import RESYNC_RETRY_DELAY, RESYNC_RETRY_MAX
 from custom_components.ringcentral.transports import TransportTimings
