@@ -210,7 +210,7 @@ async def _measure(extensions: int, samples: int, notifications: int, rounds_cou
 
 def _received(coordinator: Any) -> int:
     """Notifications the coordinator's transport has passed on so far (its diagnostics counter)."""
-    return int(coordinator.transport_diagnostics().get("stats", {}).get("notifications", 0))
+    return int(coordinator.push.diagnostics().get("stats", {}).get("notifications", 0))
 
 
 def _profiler() -> cProfile.Profile | None:

@@ -112,11 +112,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
         ) from err
     async_delete_missing_permissions_issue(hass, entry)
 
-    # Messages and caller names: their own units, fed by the coordinator's notification router.
+    # Messages and caller names: their own units, fed by the notification router (router.py).
     messages = RingCentralMessages(hass, entry, client, coordinator)
     names = CallerNames(hass, entry, client, coordinator)
-    coordinator.async_add_feed(messages)
-    coordinator.async_add_feed(names)
+    coordinator.router.async_add_feed(messages)
+    coordinator.router.async_add_feed(names)
     entry.runtime_data = RingCentralRuntimeData(
         client=client, token_store=token_store, coordinator=coordinator, messages=messages, names=names
     )

@@ -1,12 +1,10 @@
-"""Config flow: JWT credentials (user, reauth, reconfigure) and options (which extensions, transport, the
-phone click-to-dial rings first)."""
+"""Config flow: JWT credentials (user, reauth, reconfigure; checked by `credentials.py`) and options
+(which extensions, transport, the phone click-to-dial rings first)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any
 
 import voluptuous as vol
@@ -17,8 +15,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
     SelectOptionDict,
@@ -29,15 +26,8 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-from yarl import URL
 
-from .aioringcentral.auth import TokenSet
-from .aioringcentral.errors import (
-    InvalidCredentialsError,
-    MissingPermissionsError,
-    RingCentralError,
-    TemporarilyUnavailableError,
-)
+from .aioringcentral.errors import RingCentralError
 from .aioringcentral.rest import RingCentralClient
 from .claims import async_get_claims
 from .const import (
@@ -63,99 +53,16 @@ from .const import (
     MONITOR_SELECTED,
     TRANSPORT_WEBHOOK,
 )
+from .credentials import CredentialsError, Identity, async_validate, normalise_server
 from .extensions import async_list_user_extensions, extension_name
 from .phone_numbers import normalise_phone_number
 from .transports import TRANSPORTS, simulator_host
 from .webhook import webhook_possible
 
-# App permissions the integration needs; named in the missing_permissions error.
-REQUIRED_PERMISSIONS = ("ReadAccounts", "ReadPresence", "CallControl", "WebSocketsSubscriptions")
-
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEL = TextSelector(TextSelectorConfig(type=TextSelectorType.TEL))
-
-
-@dataclass(frozen=True)
-class _Identity:
-    """Who the credentials log in as."""
-
-    account_id: str
-    extension_id: str
-    title: str
-
-    @property
-    def unique_id(self) -> str:
-        return f"{self.account_id}_{self.extension_id}"
-
-
-class _ValidationError(Exception):
-    """A user-facing validation failure: `error` is the translation key, `placeholders` fill it."""
-
-    def __init__(self, error: str, placeholders: dict[str, str] | None = None) -> None:
-        super().__init__(error)
-        self.error = error
-        self.placeholders = placeholders or {}
-
-
-def _normalise_server(server: str) -> str:
-    """The server URL without a trailing slash; raises _ValidationError for anything but http(s)."""
-    try:
-        url = URL(server.strip())
-    except ValueError as err:
-        raise _ValidationError("invalid_url") from err
-    if url.scheme not in ("http", "https") or not url.host:
-        raise _ValidationError("invalid_url")
-    return str(url).rstrip("/")
-
-
-def _check_scope(tokens: TokenSet) -> None:
-    """Name missing permissions before anything fails (the token's scope lists the app's permissions)."""
-    granted = set(tokens.scope.split()) if tokens.scope else None
-    if granted is not None and (missing := [p for p in REQUIRED_PERMISSIONS if p not in granted]):
-        raise MissingPermissionsError("The app lacks permissions", tuple(missing))
-
-
-async def _async_validate(hass: HomeAssistant, data: Mapping[str, Any]) -> _Identity:
-    """Log in, read the authorized user's extension and account, then log out again.
-
-    The session is revoked because the entry's setup logs in on its own and persists those tokens;
-    leaving this one open would use up one of the ~5 sessions RingCentral allows per user and app.
-    """
-    try:
-        client = RingCentralClient(
-            async_get_clientsession(hass),
-            server=data[CONF_SERVER],
-            client_id=data[CONF_CLIENT_ID],
-            client_secret=data[CONF_CLIENT_SECRET],
-            jwt=data[CONF_JWT],
-        )
-    except ValueError as err:
-        # Blank client id, secret or JWT: nothing RingCentral could accept.
-        raise _ValidationError("invalid_auth") from err
-    try:
-        _check_scope(await client.login())
-        extension = await client.get_extension_info()
-        account = await client.get_account_info()
-    except InvalidCredentialsError as err:
-        raise _ValidationError("invalid_auth") from err
-    except MissingPermissionsError as err:
-        raise _ValidationError("missing_permissions", {"permissions": ", ".join(err.permissions)}) from err
-    except TemporarilyUnavailableError as err:
-        LOGGER.debug("Cannot connect to RingCentral: %s", err.message)
-        raise _ValidationError("cannot_connect") from err
-    except RingCentralError as err:
-        LOGGER.debug("Unexpected RingCentral error: %s", err.message)
-        raise _ValidationError("unknown") from err
-    finally:
-        with suppress(RingCentralError):
-            await client.close(revoke=True)
-    return _Identity(
-        account_id=account.id,
-        extension_id=extension.id,
-        title=extension_name(extension),
-    )
 
 
 def _credentials_schema(defaults: Mapping[str, Any], *, with_jwt: bool) -> vol.Schema:
@@ -176,12 +83,12 @@ class RingCentralConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_try(
         self, data: dict[str, Any], errors: dict[str, str], placeholders: dict[str, str]
-    ) -> _Identity | None:
+    ) -> Identity | None:
         """Validate `data` (normalising the server in place); on failure fill `errors`/`placeholders`."""
         try:
-            data[CONF_SERVER] = _normalise_server(data[CONF_SERVER])
-            return await _async_validate(self.hass, data)
-        except _ValidationError as err:
+            data[CONF_SERVER] = normalise_server(data[CONF_SERVER])
+            return await async_validate(self.hass, data)
+        except CredentialsError as err:
             errors["base" if err.error != "invalid_url" else CONF_SERVER] = err.error
             placeholders.update(err.placeholders)
         return None

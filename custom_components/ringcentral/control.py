@@ -17,8 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .aioringcentral.errors import InvalidCredentialsError, RingCentralError
@@ -27,6 +26,7 @@ from .aioringcentral.rest import RingCentralClient
 from .const import CONTROL_PERMISSIONS, LOGGER
 from .issues import async_create_control_permissions_issue, async_delete_control_permissions_issue
 from .presence_edits import PresenceEdits, camel
+from .timers import DeadlineTimer
 from .views import ExtensionView
 
 
@@ -52,8 +52,8 @@ class Control:
         self.edits = PresenceEdits()
         # Control permissions the app lacks (per the token's scope, or refused since).
         self.missing: set[str] = set()
-        self._timer: CALLBACK_TYPE | None = None
-        self._timer_at: datetime | None = None
+        # Ends edits whose notification the engine has had time to apply (or that one never came).
+        self._timer = DeadlineTimer(hass, self._async_tick)
 
     # --- permissions ---------------------------------------------------------------------------------
 
@@ -143,27 +143,14 @@ class Control:
 
     @callback
     def async_stop(self) -> None:
-        self._cancel_timer()
+        self._timer.async_cancel()
 
     @callback
     def _async_schedule(self) -> None:
-        deadline = self.edits.next_deadline()
-        if deadline == self._timer_at:
-            return
-        self._cancel_timer()
-        if deadline is not None:
-            self._timer_at = deadline
-            self._timer = async_track_point_in_utc_time(self._hass, self._async_tick, deadline)
-
-    @callback
-    def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer()
-        self._timer = self._timer_at = None
+        self._timer.async_set(self.edits.next_deadline())
 
     @callback
     def _async_tick(self, now: datetime) -> None:
-        self._timer = self._timer_at = None
         changed, resync = self.edits.tick(now)
         if resync:
             LOGGER.debug("No notification confirmed a presence change; re-reading presence")

@@ -69,18 +69,19 @@ async def async_get_config_entry_diagnostics(
 def _coordinator_diagnostics(coordinator: RingCentralCoordinator) -> dict[str, Any]:
     """Everything useful to debug, unredacted (the caller redacts)."""
     account = coordinator.account
-    subscription = coordinator.subscription
+    subscription = coordinator.router.subscription
     return {
         "monitor": coordinator.monitor,
         "transport": coordinator.transport_name,
         "connected": coordinator.connected,
-        "fresh": coordinator.fresh,
+        "fresh": coordinator.connection.fresh,
         "account": None if account is None else {"id": account.id, "name": account.name},
         "extensions": {
             ext_id: {"name": info.name, "extension_number": info.extension_number, "type": info.type}
             for ext_id, info in coordinator.extensions.items()
         },
-        "transport_state": coordinator.transport_diagnostics(),
+        # The transport's own secret-free state, when it offers one.
+        "transport_state": coordinator.push.diagnostics(),
         "subscription": None
         if subscription is None
         else {

@@ -2,22 +2,21 @@
 
 What retrying inside the transport cannot fix becomes re-authentication or a repair issue; except for
 rejected credentials the listener starts again after a while (fixing a permission in the developer
-console needs no reload). The transport reports to a `TransportListener` (the coordinator).
+console needs no reload). The transport reports to a `TransportListener` (`connection.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
-from .aioringcentral import filters
 from .aioringcentral.errors import InvalidCredentialsError, MissingPermissionsError, RingCentralError
 from .aioringcentral.rest import RingCentralClient
 from .aioringcentral.transport import Transport, TransportListener
-from .const import DOMAIN, LOGGER, MONITOR_ACCOUNT, MONITOR_OWN
+from .const import DOMAIN, LOGGER
 from .issues import async_create_missing_permissions_issue
 from .transports import create_transport
 
@@ -26,18 +25,6 @@ if TYPE_CHECKING:
 
 # After a failure retrying could not fix (other than credentials), the listener starts again this late.
 LISTENER_RESTART_DELAY = 300
-
-
-def event_filters(monitor: str, extension_ids: Iterable[str]) -> list[str]:
-    """Event filters for the monitored extensions, all in one subscription (one per connection)."""
-    if monitor == MONITOR_ACCOUNT:
-        return [filters.account_presence(), filters.account_telephony_sessions()]
-    if monitor == MONITOR_OWN:
-        return [filters.extension_presence(), filters.extension_telephony_sessions()]
-    result = []
-    for ext_id in extension_ids:
-        result += [filters.extension_presence(ext_id), filters.extension_telephony_sessions(ext_id)]
-    return result
 
 
 class PushListener:

@@ -3,8 +3,8 @@
 Per extension a `MessageTracker` (the library's, pure) decides what is new and what the unread
 voicemail count is; this unit does the I/O it asks for and hands the results to Home Assistant:
 - the unread voicemail count is read over REST at setup, after every resync and whenever the tracker
-  asks (a message-store change about voicemail): reads are paced, so a burst never eats the rate
-  budget call state needs;
+  asks (a message-store change about voicemail): reads are paced (`paced_reads.py`), so a burst never
+  eats the rate budget call state needs;
 - each new voicemail and inbound SMS goes, in order, to the extension's `message` event entity (one
   dispatcher signal per extension) and on the bus as `ringcentral_message` (a voicemail's
   transcription is read first when RingCentral made one);
@@ -20,9 +20,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .aioringcentral import filters
@@ -38,6 +37,7 @@ from .aioringcentral.rest import RingCentralClient
 from .const import DOMAIN, EVENT_RINGCENTRAL_MESSAGE, FEATURE_MESSAGES, LOGGER, message_signal
 from .issues import async_create_feature_issue, async_delete_feature_issue
 from .message_views import MessageEventData, MessageUpdateData, message_event_data
+from .paced_reads import PacedReads
 from .sms import SmsSender
 
 if TYPE_CHECKING:
@@ -76,14 +76,18 @@ class RingCentralMessages:
         # Extensions whose message filters RingCentral refused; every one when ReadMessages is missing.
         self._refused: set[str] = set()
         self._permission_missing = False
-        # Extensions waiting for a read of their unread voicemails, read one at a time.
-        self._pending: dict[str, None] = {}
-        self._reader: asyncio.Task[None] | None = None
-        # Reads allowed now; one more every READ_SPACING seconds, up to READ_BURST.
-        self._tokens = READ_BURST
-        self._refill: CALLBACK_TYPE | None = None
-        self._failures = 0
-        self._retry: CALLBACK_TYPE | None = None
+        # Reads of the unread voicemails, one extension at a time, paced and retried.
+        self._reads = PacedReads(
+            hass,
+            entry,
+            f"{DOMAIN} unread voicemails",
+            read=self._async_read,
+            wanted=lambda ext_id: ext_id in self._coordinator.extensions and ext_id not in self._refused,
+            burst=READ_BURST,
+            spacing=READ_SPACING,
+            retry=READ_RETRY,
+            retry_max=READ_RETRY_MAX,
+        )
         # Announcements in order (a voicemail may wait for its transcription).
         self._announcements: asyncio.Queue[tuple[str, NewMessage]] = asyncio.Queue()
         self._announcer: asyncio.Task[None] | None = None
@@ -117,7 +121,7 @@ class RingCentralMessages:
         self._announcer = self._entry.async_create_background_task(
             self._hass, self._async_announce(), f"{DOMAIN} messages"
         )
-        self._entry.async_on_unload(self._cancel_timers)
+        self._entry.async_on_unload(self._reads.async_stop)
 
     def _tracker(self, extension_id: str) -> MessageTracker:
         tracker = self._trackers.get(extension_id)
@@ -230,44 +234,7 @@ class RingCentralMessages:
         # Also while ReadMessages is missing (after a resync, say): a read that works ends that.
         if ext_id in self._refused:
             return
-        self._pending[ext_id] = None
-        self._async_start_reader()
-
-    @callback
-    def _async_start_reader(self) -> None:
-        """Read what is pending, one at a time, unless a retry waits or a read is under way."""
-        if self._pending and self._retry is None and (self._reader is None or self._reader.done()):
-            self._reader = self._entry.async_create_background_task(
-                self._hass, self._async_read_pending(), f"{DOMAIN} unread voicemails"
-            )
-
-    async def _async_read_pending(self) -> None:
-        while self._pending:
-            if self._tokens == 0:
-                return  # the next refill starts the reader again
-            ext_id = next(iter(self._pending))
-            del self._pending[ext_id]
-            if ext_id not in self._coordinator.extensions or ext_id in self._refused:
-                continue
-            self._tokens -= 1
-            self._async_schedule_refill()
-            if not await self._async_read(ext_id):
-                self._pending[ext_id] = None  # read again with the retry
-                self._async_schedule_retry()
-                return
-        self._failures = 0
-
-    @callback
-    def _async_schedule_refill(self) -> None:
-        if self._refill is None and self._tokens < READ_BURST:
-            self._refill = async_call_later(self._hass, READ_SPACING, self._async_refilled)
-
-    @callback
-    def _async_refilled(self, _now: Any) -> None:
-        self._refill = None
-        self._tokens += 1
-        self._async_schedule_refill()
-        self._async_start_reader()
+        self._reads.async_want(ext_id)
 
     async def _async_read(self, ext_id: str) -> bool:
         """Read one extension's unread voicemails; False when it should be tried again later."""
@@ -295,32 +262,7 @@ class RingCentralMessages:
     def _async_permission_missing(self, permissions: Sequence[str]) -> None:
         LOGGER.warning("RingCentral app lacks %s: voicemail and SMS are off", ", ".join(permissions))
         self._permission_missing = True
-        self._pending.clear()
+        self._reads.async_clear()
         async_create_feature_issue(self._hass, self._entry, FEATURE_MESSAGES)
         for ext_id in self._coordinator.extensions:
             self._async_signal(ext_id)
-
-    @callback
-    def _async_schedule_retry(self) -> None:
-        delay = min(READ_RETRY * 2**self._failures, READ_RETRY_MAX)
-        self._failures += 1
-        self._cancel_retry()
-        self._retry = async_call_later(self._hass, delay, self._async_retry)
-
-    @callback
-    def _async_retry(self, _now: Any) -> None:
-        self._retry = None
-        self._async_start_reader()
-
-    @callback
-    def _cancel_retry(self) -> None:
-        if self._retry is not None:
-            self._retry()
-            self._retry = None
-
-    @callback
-    def _cancel_timers(self) -> None:
-        self._cancel_retry()
-        if self._refill is not None:
-            self._refill()
-            self._refill = None

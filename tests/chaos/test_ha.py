@@ -26,6 +26,7 @@ import custom_components.ringcentral as integration
 from custom_components.ringcentral import transports
 from custom_components.ringcentral.aioringcentral.rest import RingCentralClient
 from custom_components.ringcentral.aioringcentral.transport import Continuity
+from custom_components.ringcentral.connection import Connection
 from custom_components.ringcentral.const import (
     CONF_ACCOUNT_ID,
     CONF_CREDENTIALS_ID,
@@ -138,27 +139,26 @@ class HomeAssistantObserver:
     def instrument(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Tell the simulator log when continuity breaks and when a resync restores it.
 
-        Wraps the coordinator's transport callbacks and what its resync reports (every coordinator,
-        also those a reload creates): a non-KEPT connection breaks continuity back to the newest event
-        any coordinator had heard of, a successful resync after it ends the break.
+        Wraps the transport callbacks (`Connection`) and what the coordinator's resync reports (every
+        coordinator, also those a reload creates): a non-KEPT connection breaks continuity back to the
+        newest event any coordinator had heard of, a successful resync after it ends the break.
         """
         log = self.log
-        coordinator_class = RingCentralCoordinator
-        on_notification = coordinator_class.on_notification
-        on_connected = coordinator_class.on_connected
-        on_resynced = coordinator_class.async_resynced
+        on_notification = Connection.on_notification
+        on_connected = Connection.on_connected
+        on_resynced = RingCentralCoordinator.async_resynced
 
-        def notification(coordinator: RingCentralCoordinator, raw: dict[str, Any]) -> None:
+        def notification(connection: Connection, raw: dict[str, Any]) -> None:
             body = raw.get("body")
             if isinstance(body, dict):
                 log.heard(body)
-            on_notification(coordinator, raw)
+            on_notification(connection, raw)
 
-        def connected(coordinator: RingCentralCoordinator, continuity: Continuity) -> None:
+        def connected(connection: Connection, continuity: Continuity) -> None:
             if continuity is not Continuity.KEPT:
                 log.break_starts()
                 log.forgive()
-            on_connected(coordinator, continuity)
+            on_connected(connection, continuity)
 
         def resynced(coordinator: RingCentralCoordinator) -> None:
             # A resync read and applied everything: what it reports, before entities hear of it.
@@ -166,9 +166,9 @@ class HomeAssistantObserver:
                 log.break_ends()
             on_resynced(coordinator)
 
-        monkeypatch.setattr(coordinator_class, "on_notification", notification)
-        monkeypatch.setattr(coordinator_class, "on_connected", connected)
-        monkeypatch.setattr(coordinator_class, "async_resynced", resynced)
+        monkeypatch.setattr(Connection, "on_notification", notification)
+        monkeypatch.setattr(Connection, "on_connected", connected)
+        monkeypatch.setattr(RingCentralCoordinator, "async_resynced", resynced)
 
     async def nudge(self) -> None:
         """Run HA's timers that the run is waiting for: the engine's settle deadlines, resync and

@@ -70,7 +70,7 @@ async def sim(socket_enabled: None) -> AsyncIterator[Simulator]:
 
 def delivered(hub: Any) -> int:
     """Notifications the hub's transport has handed over so far."""
-    return int(hub.transport_diagnostics()["stats"]["notifications"])
+    return int(hub.push.diagnostics()["stats"]["notifications"])
 
 
 def sim_client(sim: Simulator, session: aiohttp.ClientSession) -> RingCentralClient:

@@ -82,7 +82,7 @@ async def test_recovered_connection_replays_once(hass: HomeAssistant, sim: Simul
     await wait_for(hass, lambda: hass.states.get(sensor).state == "no_call")
     await wait_for(hass, lambda: entry.runtime_data.coordinator.connected)
     assert recorder[me].bus_types == ["ringing", "answered", "ended"]
-    assert entry.runtime_data.coordinator.transport_diagnostics()["stats"]["recoveries_ok"] == 1
+    assert entry.runtime_data.coordinator.push.diagnostics()["stats"]["recoveries_ok"] == 1
     recorder.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
 

@@ -190,8 +190,8 @@ def code_uses() -> list[Use]:
             if not isinstance(node, ast.Call):
                 continue
             name = _callee(node)
-            # _ValidationError("key") is the config flow's way of naming a form error.
-            if name == "_ValidationError" and node.args and (key := _value(node.args[0])):
+            # CredentialsError("key") is the config flow's way of naming a form error (credentials.py).
+            if name == "CredentialsError" and node.args and (key := _value(node.args[0])):
                 uses.append(Use(("config", "error", key), None, where))
             key_node = next((kw.value for kw in node.keywords if kw.arg == "translation_key"), None)
             if key_node is None:

@@ -117,7 +117,7 @@ def state_of(hass: HomeAssistant, entity: str) -> State:
 
 
 def transport_state(entry: MockConfigEntry) -> dict[str, Any]:
-    state: dict[str, Any] = entry.runtime_data.coordinator.transport_diagnostics()
+    state: dict[str, Any] = entry.runtime_data.coordinator.push.diagnostics()
     return state
 
 
