@@ -25,11 +25,11 @@ from unittest.mock import patch
 from aiohttp.client_proto import ResponseHandler
 from homeassistant.helpers.entity import Entity
 
-from custom_components.ringcentral import coordinator as coordinator_module
+from custom_components.ringcentral import router as router_module
 from custom_components.ringcentral.aioringcentral import websocket
 from custom_components.ringcentral.aioringcentral.engine import CallStateEngine
 from custom_components.ringcentral.aioringcentral.models import Notification
-from custom_components.ringcentral.coordinator import RingCentralCoordinator
+from custom_components.ringcentral.connection import Connection
 from custom_components.ringcentral.fanout import Fanout
 
 RECEIVE = "receive"
@@ -55,14 +55,14 @@ _WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (ResponseHandler, "data_received", RECEIVE),
     (websocket.WebSocketTransport, "_on_text", RECEIVE),
     (websocket, "_split_frame", DECODE),
-    (coordinator_module, "parse_notification", PARSE),
+    (router_module, "parse_notification", PARSE),
     (Notification, "presence", PARSE),
     (Notification, "telephony_session", PARSE),
     (CallStateEngine, "apply_notification", ENGINE),
     (CallStateEngine, "tick", ENGINE),
     (CallStateEngine, "next_deadline", ENGINE),
     (CallStateEngine, "state", ENGINE),
-    (RingCentralCoordinator, "on_notification", FANOUT),
+    (Connection, "on_notification", FANOUT),
     (Fanout, "async_send", FANOUT),
     (Entity, "async_write_ha_state", WRITES),
 )
