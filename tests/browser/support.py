@@ -92,35 +92,50 @@ def snake(status: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", status).lower()
 
 
+class SimControl:
+    """The simulator's control API: its ground truth, and calls and messages played on it."""
+
+    def __init__(self, session: aiohttp.ClientSession, sim_url: str) -> None:
+        self._session = session
+        self._url = sim_url
+
+    async def request(self, method: str, path: str, body: Any = None, **params: str) -> Any:
+        async with self._session.request(method, f"{self._url}{path}", json=body, params=params) as resp:
+            assert resp.status in (200, 201), f"{method} {path}: {resp.status} {await resp.text()}"
+            return await resp.json()
+
+    async def presence(self, extension_id: str) -> dict[str, Any]:
+        """What the extension's presence reports now (telephonyStatus, dndStatus, ...)."""
+        truth: dict[str, Any] = (await self.request("GET", "/sim/state"))["extensions"][extension_id]
+        return truth
+
+    async def unread_voicemails(self, extension_id: str) -> int:
+        """The extension's unread voicemails in the simulator's message store."""
+        messages = (await self.request("GET", "/sim/messages", extension_id=extension_id))["messages"]
+        return sum(1 for m in messages if m["type"] == "VoiceMail" and m["read_status"] == "Unread")
+
+
 class CallPlayer:
     """Plays a step-mode scenario through the simulator's control API, in step with Home Assistant."""
 
     def __init__(
         self, session: aiohttp.ClientSession, stack: Stack, extension_id: str, entity_id: str
     ) -> None:
-        self._session = session
-        self._stack = stack
+        self._sim = SimControl(session, stack.sim_url)
         self._extension_id = extension_id
         self._entity_id = entity_id
         self._api = HomeAssistantApi(session, stack.ha_url, stack.token)
         self.tsid = ""
 
-    async def _sim(self, method: str, path: str, body: Any = None) -> Any:
-        async with self._session.request(method, f"{self._stack.sim_url}{path}", json=body) as resp:
-            assert resp.status in (200, 201), f"{method} {path}: {resp.status} {await resp.text()}"
-            return await resp.json()
-
     async def start(self, scenario: str) -> None:
         body = {"scenario": scenario, "extension_id": self._extension_id, "step": True}
-        self.tsid = (await self._sim("POST", "/sim/calls", body))["telephonySessionId"]
+        self.tsid = (await self._sim.request("POST", "/sim/calls", body))["telephonySessionId"]
 
     async def step(self) -> str | None:
         """One step; waits until HA's sensor shows the simulator's ground truth. None when finished."""
-        if not (await self._sim("POST", f"/sim/calls/{self.tsid}/step"))["stepped"]:
+        if not (await self._sim.request("POST", f"/sim/calls/{self.tsid}/step"))["stepped"]:
             return None
-        truth = snake(
-            (await self._sim("GET", "/sim/state"))["extensions"][self._extension_id]["telephonyStatus"]
-        )
+        truth = snake((await self._sim.presence(self._extension_id))["telephonyStatus"])
 
         async def shown() -> bool | None:
             return True if (await self._api.state(self._entity_id))["state"] == truth else None

@@ -21,18 +21,22 @@ from scripts.demo.dashboard import (
     HISTORY_TITLE,
     LOGBOOK_TITLE,
     ROW_CALL_STATUS,
+    ROW_DO_NOT_DISTURB,
     ROW_LAST_EVENT,
     ROW_ON_CALL,
     ExtensionCard,
 )
-from scripts.demo.ha_demo import PASSWORD, USERNAME, demo_stack
+from scripts.demo.ha_demo import PASSWORD, USERNAME, HomeAssistantApi, demo_stack, wait_until
 from tests.browser.support import (
     ARTIFACTS,
     CHROMIUM,
     Browser,
     CallPlayer,
+    SimControl,
     call_status_names,
+    entity_translation,
     event_type_names,
+    snake,
 )
 
 pytestmark = [
@@ -62,6 +66,42 @@ async def see_call_history(browser: Browser, card: ExtensionCard, states: dict[s
         await browser.call("waitLogbook", card=LOGBOOK_TITLE, texts=[card.name, ROW_CALL_STATUS, state])
 
 
+async def pick_do_not_disturb(
+    browser: Browser, sim: SimControl, api: HomeAssistantApi, card: ExtensionCard, option: str
+) -> None:
+    """Pick `option` in the card's Do not disturb select; wait until Home Assistant and the simulator's
+    presence both have it, then until the card shows its label."""
+    assert card.do_not_disturb, card
+    labels: dict[str, str] = entity_translation("select", "do_not_disturb")["state"]
+    await browser.call("select", card=card.name, row=ROW_DO_NOT_DISTURB, option=labels[option])
+
+    async def applied() -> bool | None:
+        state = (await api.state(card.do_not_disturb))["state"]
+        truth = snake((await sim.presence(card.extension_id))["dndStatus"])
+        return True if state == truth == option else None
+
+    await wait_until(applied, within=15, what=f"{card.do_not_disturb} and the simulator to be {option}")
+    await browser.call("waitShown", card=card.name, row=ROW_DO_NOT_DISTURB, text=labels[option])
+
+
+async def see_do_not_disturb_change(
+    browser: Browser, sim: SimControl, api: HomeAssistantApi, card: ExtensionCard
+) -> None:
+    """The Do not disturb row shows the current option's label; changing it in the card reaches
+    RingCentral (the simulator) and comes back to the card; then it is set back."""
+    assert card.do_not_disturb, card
+    strings = entity_translation("select", "do_not_disturb")
+    state = await api.state(card.do_not_disturb)
+    assert state["attributes"]["friendly_name"] == f"{card.name} {strings['name']}", state
+    before = state["state"]
+    assert before == snake((await sim.presence(card.extension_id))["dndStatus"]), before
+    await browser.call("waitShown", card=card.name, row=ROW_DO_NOT_DISTURB, text=strings["state"][before])
+    assert before != "do_not_accept_any_calls", before
+    await pick_do_not_disturb(browser, sim, api, card, "do_not_accept_any_calls")
+    await browser.call("screenshot", path=str(ARTIFACTS / "07-do-not-disturb.png"))
+    await pick_do_not_disturb(browser, sim, api, card, before)
+
+
 async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) -> None:
     """Log in, open the dashboard, see Ringing, then the connected state, then No call, then the call's
     history and logbook entries."""
@@ -77,6 +117,8 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
         assert len(stack.cards) == 3, [card.name for card in stack.cards]
         card = stack.cards[0]
         player = CallPlayer(session, stack, card.extension_id, card.call_status)
+        sim = SimControl(session, stack.sim_url)
+        api = HomeAssistantApi(session, stack.ha_url, stack.token)
         await browser.start()
         try:
             await browser.call("launch", executablePath=CHROMIUM, userDataDir=str(tmp_path / "chromium"))
@@ -134,6 +176,11 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
             for text in ("has an incoming call from", "answered a call with", "ended the call with"):
                 await browser.call("waitLogbook", texts=[card.name, text])
             await browser.call("screenshot", path=str(ARTIFACTS / "06-activity.png"))
+
+            # Back on the dashboard: presence set from the card, and a call that goes to voicemail.
+            await browser.call("goto", url=stack.dashboard_url)
+            await browser.call("waitCard", card=card.name)
+            await see_do_not_disturb_change(browser, sim, api, card)
         except BaseException:
             with contextlib.suppress(Exception):
                 await browser.call("screenshot", path=str(ARTIFACTS / "failure.png"), within=20)
@@ -147,4 +194,5 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
         "04-ended.png",
         "05-history.png",
         "06-activity.png",
+        "07-do-not-disturb.png",
     ]
