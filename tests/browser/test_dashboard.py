@@ -5,7 +5,9 @@ code ``scripts/develop`` runs), logs in through HA's login page, and watches an 
 simulator plays an answered inbound call step by step: "Ringing", then the connected state, then no call,
 each with the translated names HA renders. Then the call's history: the dashboard's timeline and call log
 as they update live and again after a reload (from the recorder's database), and the Activity panel's
-entries for the call's events. Screenshots go to ``artifacts/browser/``.
+entries for the call's events. Back on the dashboard, the card's Do not disturb select is changed as a
+person would (issue 15), and a call that goes unanswered to voicemail raises the card's missed calls and
+unread voicemails (issue 16). Screenshots go to ``artifacts/browser/``.
 """
 
 from __future__ import annotations
@@ -22,8 +24,12 @@ from scripts.demo.dashboard import (
     LOGBOOK_TITLE,
     ROW_CALL_STATUS,
     ROW_DO_NOT_DISTURB,
+    ROW_LAST_CALLER,
     ROW_LAST_EVENT,
+    ROW_LAST_MESSAGE,
+    ROW_MISSED_CALLS,
     ROW_ON_CALL,
+    ROW_UNREAD_VOICEMAILS,
     ExtensionCard,
 )
 from scripts.demo.ha_demo import PASSWORD, USERNAME, HomeAssistantApi, demo_stack, wait_until
@@ -102,9 +108,57 @@ async def see_do_not_disturb_change(
     await pick_do_not_disturb(browser, sim, api, card, before)
 
 
+async def see_missed_call_to_voicemail(
+    browser: Browser, sim: SimControl, api: HomeAssistantApi, player: CallPlayer, card: ExtensionCard
+) -> None:
+    """An inbound call rings unanswered and goes to voicemail: the card's missed calls and unread
+    voicemails go up by one from what they were (read first: the demo may have left a voicemail)."""
+    assert card.missed_calls is not None, card
+    assert card.unread_voicemails is not None, card
+    assert card.last_caller is not None, card
+    # HA names the entities from the translations; the card's rows have the dashboard's own names.
+    for entity_id, key in (
+        (card.missed_calls, "missed_calls"),
+        (card.unread_voicemails, "unread_voicemails"),
+    ):
+        friendly = (await api.state(entity_id))["attributes"]["friendly_name"]
+        assert friendly == f"{card.name} {entity_translation('sensor', key)['name']}", friendly
+    missed = int((await api.state(card.missed_calls))["state"])
+    unread = int((await api.state(card.unread_voicemails))["state"])
+    assert unread == await sim.unread_voicemails(card.extension_id), unread
+    await browser.call("waitShown", card=card.name, row=ROW_MISSED_CALLS, text=str(missed))
+    await browser.call("waitShown", card=card.name, row=ROW_UNREAD_VOICEMAILS, text=str(unread))
+
+    await player.start("inbound_voicemail")
+    await player.step_until("ringing")
+    await browser.call("waitRow", card=card.name, row=ROW_CALL_STATUS, text=call_status_names()["ringing"])
+    await player.finish()
+
+    async def counted() -> bool | None:
+        now = (
+            await sim.unread_voicemails(card.extension_id),
+            int((await api.state(card.unread_voicemails))["state"]),
+            int((await api.state(card.missed_calls))["state"]),
+        )
+        return True if now == (unread + 1, unread + 1, missed + 1) else None
+
+    await wait_until(
+        counted, within=30, what="one more unread voicemail and missed call in HA and the simulator"
+    )
+    await browser.call("waitShown", card=card.name, row=ROW_MISSED_CALLS, text=str(missed + 1))
+    await browser.call("waitShown", card=card.name, row=ROW_UNREAD_VOICEMAILS, text=str(unread + 1))
+    await browser.call("waitRow", card=card.name, row=ROW_LAST_EVENT, text=event_type_names()["missed"])
+    message_types = entity_translation("event", "message")["state_attributes"]["event_type"]["state"]
+    await browser.call("waitRow", card=card.name, row=ROW_LAST_MESSAGE, text=message_types["voicemail"])
+    caller = await api.state(card.last_caller)
+    assert caller["attributes"]["result"] == "voicemail", caller
+    await browser.call("waitShown", card=card.name, row=ROW_LAST_CALLER, text=caller["state"])
+    await browser.call("screenshot", path=str(ARTIFACTS / "08-voicemail.png"))
+
+
 async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) -> None:
     """Log in, open the dashboard, see Ringing, then the connected state, then No call, then the call's
-    history and logbook entries."""
+    history and logbook entries; then change Do not disturb in the card and miss a call to voicemail."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
@@ -181,6 +235,7 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
             await browser.call("goto", url=stack.dashboard_url)
             await browser.call("waitCard", card=card.name)
             await see_do_not_disturb_change(browser, sim, api, card)
+            await see_missed_call_to_voicemail(browser, sim, api, player, card)
         except BaseException:
             with contextlib.suppress(Exception):
                 await browser.call("screenshot", path=str(ARTIFACTS / "failure.png"), within=20)
@@ -195,4 +250,5 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
         "05-history.png",
         "06-activity.png",
         "07-do-not-disturb.png",
+        "08-voicemail.png",
     ]
