@@ -34,6 +34,43 @@ function deepText(root) {
   return parts.join(' ');
 }
 
+// The text of an element as a person sees it on the screen: deepText's walk, keeping only text drawn with
+// a size and not hidden. A select's options are in the DOM (and in deepText) also while it is closed.
+// Runs in the page; with `want`, for page.waitForFunction: the text once it is `want`, else false.
+function shownText({ el, want = null }) {
+  const parts = [];
+  const drawn = (text) => {
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    const box = range.getBoundingClientRect();
+    const parent = text.parentElement;
+    return box.width > 0 && box.height > 0 && (!parent || getComputedStyle(parent).visibility !== 'hidden');
+  };
+  const visit = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const text = node.textContent.trim();
+      if (text && drawn(node)) parts.push(text);
+      return;
+    }
+    if (node.nodeType !== Node.ELEMENT_NODE && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return;
+    if (node.tagName === 'STYLE' || node.tagName === 'SCRIPT') return;
+    if (node.tagName === 'SLOT') {
+      node.assignedNodes({ flatten: true }).forEach(visit);
+      return;
+    }
+    if (node.shadowRoot) node.shadowRoot.childNodes.forEach(visit);
+    else node.childNodes.forEach(visit);
+  };
+  visit(el);
+  const text = parts.join(' ');
+  return want === null ? text : text === want && text;
+}
+
+// The options of an opened select in an entities card row. The one place where the HA frontends differ
+// for this test: HA 2026.2's ha-select is a Material (mwc) select whose options are ha-list-items (role
+// option); from HA 2026.10 on it is a Web Awesome dropdown of ha-dropdown-items.
+const SELECT_OPTION = 'ha-list-item[role="option"], ha-dropdown-item';
+
 // The dashboard card of element `tag` titled `title` (playwright's CSS engine pierces open shadow roots).
 function card(tag, title) {
   return page.locator(tag).filter({ has: page.locator('.card-header, h1', { hasText: title }) });
@@ -41,6 +78,11 @@ function card(tag, title) {
 
 function entitiesCard(title) {
   return card('hui-entities-card', title);
+}
+
+// The row named `row` of the entities card titled `title`.
+function cardRow(title, row) {
+  return entitiesCard(title).first().locator('#states > div').filter({ hasText: row }).first();
 }
 
 // The timeline row of `entity` in a history graph card: its name and its states, oldest first, as the
@@ -123,6 +165,27 @@ const commands = {
       throw new Error(`row "${row}" of card "${card}" never showed "${text}"; the card shows: ${seen}`);
     }
     return { text: await target.evaluate(deepText) };
+  },
+  // Wait until the row named `row` of card `card` shows exactly "`row` `text`" on the screen (bounded):
+  // unlike waitRow, neither a closed select's options nor a longer number ("10" for "1") count.
+  async waitShown({ card, row, text, timeout = 30000 }) {
+    const want = `${row} ${text}`;
+    const el = await cardRow(card, row).elementHandle({ timeout });
+    try {
+      await page.waitForFunction(shownText, { el, want }, { timeout });
+    } catch (err) {
+      const seen = await page.evaluate(shownText, { el }).catch(() => '(row gone)');
+      throw new Error(`row "${row}" of card "${card}" never showed "${want}"; it shows: ${seen}`);
+    }
+    return { text: want };
+  },
+  // Open the select in row `row` of card `card` and pick `option` (its label), as a person would.
+  async select({ card, row, option, timeout = 30000 }) {
+    const target = cardRow(card, row);
+    await target.locator('ha-select').first().click({ timeout });
+    const exact = new RegExp(`^\\s*${option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+    await target.locator(SELECT_OPTION).filter({ hasText: exact }).filter({ visible: true }).first().click({ timeout });
+    return {};
   },
   // Wait until the history graph titled `card` shows `states` in this order on `entity`'s row.
   async waitTimeline({ card: title, entity, states, timeout = 30000 }) {

@@ -5,19 +5,16 @@ code ``scripts/develop`` runs), logs in through HA's login page, and watches an 
 simulator plays an answered inbound call step by step: "Ringing", then the connected state, then no call,
 each with the translated names HA renders. Then the call's history: the dashboard's timeline and call log
 as they update live and again after a reload (from the recorder's database), and the Activity panel's
-entries for the call's events. Screenshots go to ``artifacts/browser/``.
+entries for the call's events. Back on the dashboard, the card's Do not disturb select is changed as a
+person would (issue 15), and a call that goes unanswered to voicemail raises the card's missed calls and
+unread voicemails (issue 16). Screenshots go to ``artifacts/browser/``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
 import os
-import re
-import shutil
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -26,26 +23,27 @@ from scripts.demo.dashboard import (
     HISTORY_TITLE,
     LOGBOOK_TITLE,
     ROW_CALL_STATUS,
+    ROW_DO_NOT_DISTURB,
+    ROW_LAST_CALLER,
     ROW_LAST_EVENT,
+    ROW_LAST_MESSAGE,
+    ROW_MISSED_CALLS,
     ROW_ON_CALL,
+    ROW_UNREAD_VOICEMAILS,
     ExtensionCard,
 )
-from scripts.demo.ha_demo import (
-    PASSWORD,
-    ROOT,
-    USERNAME,
-    HomeAssistantApi,
-    Stack,
-    demo_stack,
-    wait_until,
+from scripts.demo.ha_demo import PASSWORD, USERNAME, HomeAssistantApi, demo_stack, wait_until
+from tests.browser.support import (
+    ARTIFACTS,
+    CHROMIUM,
+    Browser,
+    CallPlayer,
+    SimControl,
+    call_status_names,
+    entity_translation,
+    event_type_names,
+    snake,
 )
-
-CHROMIUM = shutil.which("chromium")
-NODE = shutil.which("node")
-DRIVER = Path(__file__).with_name("driver.cjs")
-PLAYWRIGHT = ROOT / ".cache" / "browser" / "node_modules" / "playwright-core"
-ARTIFACTS = ROOT / "artifacts" / "browser"
-TRANSLATIONS = ROOT / "custom_components" / "ringcentral" / "translations" / "en.json"
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,116 +55,6 @@ pytestmark = [
         reason="Debian's chromium is not installed (scripts/setup-browser)",
     ),
 ]
-
-
-class Browser:
-    """The JSON-lines driver (driver.cjs) in a node subprocess; each call is bounded."""
-
-    def __init__(self, log_path: Path) -> None:
-        self._log_path = log_path
-        self._proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        """Start node with the driver; fails clearly if node or playwright-core is missing."""
-        assert NODE is not None, "node is not installed (scripts/setup-browser installs it)"
-        assert PLAYWRIGHT.is_dir(), "playwright-core is not installed (run scripts/setup-browser)"
-        with self._log_path.open("w") as log:
-            self._proc = await asyncio.create_subprocess_exec(
-                NODE, str(DRIVER), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log
-            )
-
-    async def call(self, cmd: str, *, within: float = 60, **args: Any) -> dict[str, Any]:
-        """Run one driver command; AssertionError with the driver's message when it fails."""
-        assert self._proc is not None
-        assert self._proc.stdin is not None
-        assert self._proc.stdout is not None
-        self._proc.stdin.write((json.dumps({"cmd": cmd, **args}) + "\n").encode())
-        await self._proc.stdin.drain()
-        line = await asyncio.wait_for(self._proc.stdout.readline(), within)
-        if not line:
-            raise AssertionError(f"the browser driver exited: {self._log_path.read_text()[-2000:]}")
-        reply: dict[str, Any] = json.loads(line)
-        if not reply.pop("ok"):
-            raise AssertionError(f"browser {cmd}: {reply['error']}")
-        return reply
-
-    async def close(self) -> None:
-        """Close the browser and the driver, forcefully if it does not exit."""
-        if self._proc is None or self._proc.returncode is not None:
-            return
-        with contextlib.suppress(Exception):
-            await self.call("close", within=30)
-        if self._proc.stdin is not None:
-            self._proc.stdin.close()
-        try:
-            await asyncio.wait_for(self._proc.wait(), 15)
-        except TimeoutError:
-            self._proc.kill()
-            await self._proc.wait()
-
-
-def call_status_names() -> dict[str, str]:
-    """The call-status sensor's state names as HA renders them (English)."""
-    data = json.loads(TRANSLATIONS.read_text())
-    names: dict[str, str] = data["entity"]["sensor"]["call_status"]["state"]
-    return names
-
-
-def event_type_names() -> dict[str, str]:
-    """The call event entity's event-type names as HA renders them (English)."""
-    data = json.loads(TRANSLATIONS.read_text())
-    names: dict[str, str] = data["entity"]["event"]["call"]["state_attributes"]["event_type"]["state"]
-    return names
-
-
-def snake(status: str) -> str:
-    """RingCentral's telephonyStatus (CallConnected) as the sensor's state (call_connected)."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", status).lower()
-
-
-class CallPlayer:
-    """Plays a step-mode scenario through the simulator's control API, in step with Home Assistant."""
-
-    def __init__(
-        self, session: aiohttp.ClientSession, stack: Stack, extension_id: str, entity_id: str
-    ) -> None:
-        self._session = session
-        self._stack = stack
-        self._extension_id = extension_id
-        self._entity_id = entity_id
-        self._api = HomeAssistantApi(session, stack.ha_url, stack.token)
-        self.tsid = ""
-
-    async def _sim(self, method: str, path: str, body: Any = None) -> Any:
-        async with self._session.request(method, f"{self._stack.sim_url}{path}", json=body) as resp:
-            assert resp.status in (200, 201), f"{method} {path}: {resp.status} {await resp.text()}"
-            return await resp.json()
-
-    async def start(self, scenario: str) -> None:
-        body = {"scenario": scenario, "extension_id": self._extension_id, "step": True}
-        self.tsid = (await self._sim("POST", "/sim/calls", body))["telephonySessionId"]
-
-    async def step(self) -> str | None:
-        """One step; waits until HA's sensor shows the simulator's ground truth. None when finished."""
-        if not (await self._sim("POST", f"/sim/calls/{self.tsid}/step"))["stepped"]:
-            return None
-        truth = snake(
-            (await self._sim("GET", "/sim/state"))["extensions"][self._extension_id]["telephonyStatus"]
-        )
-
-        async def shown() -> bool | None:
-            return True if (await self._api.state(self._entity_id))["state"] == truth else None
-
-        await wait_until(shown, within=15, what=f"{self._entity_id} to become {truth}")
-        return truth
-
-    async def step_until(self, status: str) -> None:
-        while (shown := await self.step()) != status:
-            assert shown is not None, f"the scenario ended before {status}"
-
-    async def finish(self) -> None:
-        while await self.step() is not None:
-            pass
 
 
 async def see_call_history(browser: Browser, card: ExtensionCard, states: dict[str, str]) -> None:
@@ -184,9 +72,93 @@ async def see_call_history(browser: Browser, card: ExtensionCard, states: dict[s
         await browser.call("waitLogbook", card=LOGBOOK_TITLE, texts=[card.name, ROW_CALL_STATUS, state])
 
 
+async def pick_do_not_disturb(
+    browser: Browser, sim: SimControl, api: HomeAssistantApi, card: ExtensionCard, option: str
+) -> None:
+    """Pick `option` in the card's Do not disturb select; wait until Home Assistant and the simulator's
+    presence both have it, then until the card shows its label."""
+    assert card.do_not_disturb, card
+    labels: dict[str, str] = entity_translation("select", "do_not_disturb")["state"]
+    await browser.call("select", card=card.name, row=ROW_DO_NOT_DISTURB, option=labels[option])
+
+    async def applied() -> bool | None:
+        state = (await api.state(card.do_not_disturb))["state"]
+        truth = snake((await sim.presence(card.extension_id))["dndStatus"])
+        return True if state == truth == option else None
+
+    await wait_until(applied, within=15, what=f"{card.do_not_disturb} and the simulator to be {option}")
+    await browser.call("waitShown", card=card.name, row=ROW_DO_NOT_DISTURB, text=labels[option])
+
+
+async def see_do_not_disturb_change(
+    browser: Browser, sim: SimControl, api: HomeAssistantApi, card: ExtensionCard
+) -> None:
+    """The Do not disturb row shows the current option's label; changing it in the card reaches
+    RingCentral (the simulator) and comes back to the card; then it is set back."""
+    assert card.do_not_disturb, card
+    strings = entity_translation("select", "do_not_disturb")
+    state = await api.state(card.do_not_disturb)
+    assert state["attributes"]["friendly_name"] == f"{card.name} {strings['name']}", state
+    before = state["state"]
+    assert before == snake((await sim.presence(card.extension_id))["dndStatus"]), before
+    await browser.call("waitShown", card=card.name, row=ROW_DO_NOT_DISTURB, text=strings["state"][before])
+    assert before != "do_not_accept_any_calls", before
+    await pick_do_not_disturb(browser, sim, api, card, "do_not_accept_any_calls")
+    await browser.call("screenshot", path=str(ARTIFACTS / "07-do-not-disturb.png"))
+    await pick_do_not_disturb(browser, sim, api, card, before)
+
+
+async def see_missed_call_to_voicemail(
+    browser: Browser, sim: SimControl, api: HomeAssistantApi, player: CallPlayer, card: ExtensionCard
+) -> None:
+    """An inbound call rings unanswered and goes to voicemail: the card's missed calls and unread
+    voicemails go up by one from what they were (read first: the demo may have left a voicemail)."""
+    assert card.missed_calls is not None, card
+    assert card.unread_voicemails is not None, card
+    assert card.last_caller is not None, card
+    # HA names the entities from the translations; the card's rows have the dashboard's own names.
+    for entity_id, key in (
+        (card.missed_calls, "missed_calls"),
+        (card.unread_voicemails, "unread_voicemails"),
+    ):
+        friendly = (await api.state(entity_id))["attributes"]["friendly_name"]
+        assert friendly == f"{card.name} {entity_translation('sensor', key)['name']}", friendly
+    missed = int((await api.state(card.missed_calls))["state"])
+    unread = int((await api.state(card.unread_voicemails))["state"])
+    assert unread == await sim.unread_voicemails(card.extension_id), unread
+    await browser.call("waitShown", card=card.name, row=ROW_MISSED_CALLS, text=str(missed))
+    await browser.call("waitShown", card=card.name, row=ROW_UNREAD_VOICEMAILS, text=str(unread))
+
+    await player.start("inbound_voicemail")
+    await player.step_until("ringing")
+    await browser.call("waitRow", card=card.name, row=ROW_CALL_STATUS, text=call_status_names()["ringing"])
+    await player.finish()
+
+    async def counted() -> bool | None:
+        now = (
+            await sim.unread_voicemails(card.extension_id),
+            int((await api.state(card.unread_voicemails))["state"]),
+            int((await api.state(card.missed_calls))["state"]),
+        )
+        return True if now == (unread + 1, unread + 1, missed + 1) else None
+
+    await wait_until(
+        counted, within=30, what="one more unread voicemail and missed call in HA and the simulator"
+    )
+    await browser.call("waitShown", card=card.name, row=ROW_MISSED_CALLS, text=str(missed + 1))
+    await browser.call("waitShown", card=card.name, row=ROW_UNREAD_VOICEMAILS, text=str(unread + 1))
+    await browser.call("waitRow", card=card.name, row=ROW_LAST_EVENT, text=event_type_names()["missed"])
+    message_types = entity_translation("event", "message")["state_attributes"]["event_type"]["state"]
+    await browser.call("waitRow", card=card.name, row=ROW_LAST_MESSAGE, text=message_types["voicemail"])
+    caller = await api.state(card.last_caller)
+    assert caller["attributes"]["result"] == "voicemail", caller
+    await browser.call("waitShown", card=card.name, row=ROW_LAST_CALLER, text=caller["state"])
+    await browser.call("screenshot", path=str(ARTIFACTS / "08-voicemail.png"))
+
+
 async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) -> None:
     """Log in, open the dashboard, see Ringing, then the connected state, then No call, then the call's
-    history and logbook entries."""
+    history and logbook entries; then change Do not disturb in the card and miss a call to voicemail."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
@@ -199,6 +171,8 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
         assert len(stack.cards) == 3, [card.name for card in stack.cards]
         card = stack.cards[0]
         player = CallPlayer(session, stack, card.extension_id, card.call_status)
+        sim = SimControl(session, stack.sim_url)
+        api = HomeAssistantApi(session, stack.ha_url, stack.token)
         await browser.start()
         try:
             await browser.call("launch", executablePath=CHROMIUM, userDataDir=str(tmp_path / "chromium"))
@@ -256,6 +230,12 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
             for text in ("has an incoming call from", "answered a call with", "ended the call with"):
                 await browser.call("waitLogbook", texts=[card.name, text])
             await browser.call("screenshot", path=str(ARTIFACTS / "06-activity.png"))
+
+            # Back on the dashboard: presence set from the card, and a call that goes to voicemail.
+            await browser.call("goto", url=stack.dashboard_url)
+            await browser.call("waitCard", card=card.name)
+            await see_do_not_disturb_change(browser, sim, api, card)
+            await see_missed_call_to_voicemail(browser, sim, api, player, card)
         except BaseException:
             with contextlib.suppress(Exception):
                 await browser.call("screenshot", path=str(ARTIFACTS / "failure.png"), within=20)
@@ -269,4 +249,6 @@ async def test_dashboard_follows_a_call(tmp_path: Path, socket_enabled: None) ->
         "04-ended.png",
         "05-history.png",
         "06-activity.png",
+        "07-do-not-disturb.png",
+        "08-voicemail.png",
     ]
