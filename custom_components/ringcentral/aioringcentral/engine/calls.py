@@ -1,164 +1,17 @@
-"""Building blocks of the call-state engine: call phases, transitions, per-call and per-stream records.
+"""One tracked call as both sources see it (`TrackedCall`), and what one source has shown of it.
 
-Internal to `engine.py`; nothing here is public API. See `engine.py` for the rules these implement.
+Records only: the units that decide (`arbitration`, `settlement`, `snapshot`) change them.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from .models import (
-    PARTY_ANSWERED,
-    PARTY_DISCONNECTED,
-    PARTY_GONE,
-    PARTY_HOLD,
-    PARTY_PARKED,
-    PARTY_PROCEEDING,
-    PARTY_SETUP,
-    PARTY_VOICEMAIL,
-    PARTY_VOICEMAIL_SCREENING,
-    TELEPHONY_CALL_CONNECTED,
-    TELEPHONY_ON_HOLD,
-    TELEPHONY_PARKED_CALL,
-    TELEPHONY_RINGING,
-    ActiveCall,
-    Party,
-    status_key,
-)
+from ..models import ActiveCall, Party
+from .phases import VOICEMAIL, answered_phase, snake
 
-# A call's phase, the common alphabet both sources are mapped to. Terminal is not a phase: it is
-# decided separately (see `engine.py`) because it needs both sources to agree.
-ALERTING = "alerting"  # inbound ringing, or outbound dialling / far end ringing
-CONNECTED = "connected"
-HOLD = "hold"
-PARKED = "parked"
-VOICEMAIL = "voicemail"  # the caller is leaving a message: no longer on the user's phone
-
-# Call event types.
-EVENT_RINGING = "ringing"
-EVENT_DIALING = "dialing"
-EVENT_ANSWERED = "answered"
-EVENT_ON_HOLD = "on_hold"
-EVENT_RESUMED = "resumed"
-EVENT_PARKED = "parked"
-EVENT_VOICEMAIL = "voicemail"
-EVENT_MISSED = "missed"
-EVENT_ENDED = "ended"
-
-# Sensor states (per call and aggregate), snake_case of RingCentral's telephonyStatus.
-STATUS_NO_CALL = "no_call"
-STATUS_RINGING = "ringing"
-STATUS_CALL_CONNECTED = "call_connected"
-STATUS_ON_HOLD = "on_hold"
-STATUS_PARKED_CALL = "parked_call"
-
-# Aggregate precedence when several calls coexist, highest first. The same order the simulator uses,
-# grounded in the official samples ({OnHold, Ringing} -> OnHold; {CallConnected, NoCall} ->
-# CallConnected); CallConnected above OnHold and Ringing above ParkedCall are choices.
-STATUS_PRECEDENCE: tuple[str, ...] = (
-    STATUS_CALL_CONNECTED,
-    STATUS_ON_HOLD,
-    STATUS_RINGING,
-    STATUS_PARKED_CALL,
-    STATUS_NO_CALL,
-)
-
-_STATUS_OF_PHASE: dict[str, str] = {
-    ALERTING: STATUS_RINGING,
-    CONNECTED: STATUS_CALL_CONNECTED,
-    HOLD: STATUS_ON_HOLD,
-    PARKED: STATUS_PARKED_CALL,
-}
-
-_PHASE_OF_PRESENCE: dict[str, str] = {
-    status_key(TELEPHONY_RINGING): ALERTING,
-    status_key(TELEPHONY_CALL_CONNECTED): CONNECTED,
-    status_key(TELEPHONY_ON_HOLD): HOLD,
-    status_key(TELEPHONY_PARKED_CALL): PARKED,
-}
-
-_PHASE_OF_PARTY: dict[str, str] = {
-    status_key(PARTY_SETUP): ALERTING,
-    status_key(PARTY_PROCEEDING): ALERTING,
-    status_key(PARTY_ANSWERED): CONNECTED,
-    status_key(PARTY_HOLD): HOLD,
-    # The guide spells it `OnHold` in places.
-    status_key("OnHold"): HOLD,
-    status_key(PARTY_PARKED): PARKED,
-    status_key(PARTY_VOICEMAIL): VOICEMAIL,
-    status_key(PARTY_VOICEMAIL_SCREENING): VOICEMAIL,
-}
-
-_PARTY_ENDED: frozenset[str] = frozenset({status_key(PARTY_DISCONNECTED), status_key(PARTY_GONE)})
-_AWAY_EVENT: dict[str, str] = {HOLD: EVENT_ON_HOLD, PARKED: EVENT_PARKED}
-_ANSWERED_PHASES: frozenset[str] = frozenset({CONNECTED, HOLD, PARKED})
-
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-@lru_cache(maxsize=128)
-def snake(value: str) -> str:
-    """`CallConnected` -> `call_connected`; cached, so equal inputs share one string object."""
-    return _CAMEL_BOUNDARY.sub("_", value.strip()).replace(" ", "_").replace("-", "_").lower()
-
-
-def phase_of_presence(status: str | None) -> str | None:
-    """The phase of a presence `activeCalls[].telephonyStatus`; None for NoCall and unknown values."""
-    return _PHASE_OF_PRESENCE.get(status_key(status))
-
-
-def phase_of_party(code: str | None) -> str | None:
-    """The phase of a telephony party `status.code`; None for terminal and unknown codes."""
-    return _PHASE_OF_PARTY.get(status_key(code))
-
-
-def party_ended(code: str | None) -> bool:
-    """Disconnected or Gone: the call is over for this party."""
-    return status_key(code) in _PARTY_ENDED
-
-
-def status_of_phase(phase: str | None) -> str | None:
-    """The sensor state of a call in `phase` (None: not shown, e.g. in voicemail)."""
-    return None if phase is None else _STATUS_OF_PHASE.get(phase)
-
-
-def aggregate(statuses: list[str]) -> str:
-    """An extension's telephony status from its calls' statuses, by `STATUS_PRECEDENCE`."""
-    for status in STATUS_PRECEDENCE:
-        if status in statuses:
-            return status
-    return STATUS_NO_CALL
-
-
-def transition(inbound: bool, old: str | None, new: str, answered: bool) -> tuple[str, ...]:
-    """The call events for one phase change seen by one source, in order (never backwards).
-
-    `old` None means the source sees the call for the first time: the first phase it shows is the
-    call's own start (a transferred-in call starts connected and never rang, so nothing is invented).
-    `answered` says whether this source already saw the call answered.
-    """
-    if new == old:
-        return ()
-    start = EVENT_RINGING if inbound else EVENT_DIALING
-    if new == ALERTING:
-        return (start,) if old is None else ()
-    if new == CONNECTED:
-        if old in (HOLD, PARKED):
-            return (EVENT_RESUMED,)
-        return () if answered else (EVENT_ANSWERED,)
-    if new in _AWAY_EVENT:
-        lead: tuple[str, ...] = (EVENT_ANSWERED,) if old == ALERTING and not answered else ()
-        return (*lead, _AWAY_EVENT[new])
-    if new == VOICEMAIL:
-        return (EVENT_VOICEMAIL,)
-    return ()
-
-
-def answered_phase(phase: str | None) -> bool:
-    return phase in _ANSWERED_PHASES
+CallKey = tuple[str, str]  # (telephonySessionId, partyId)
 
 
 class SourceView:
@@ -175,8 +28,9 @@ class SourceView:
 class TrackedCall:
     """One call of one extension, keyed by (telephonySessionId, partyId), as both sources see it.
 
-    `emitted` lists the events fired since `base_phase` was set (creation or the last snapshot);
-    each source view lists the events its own in-order observations imply since the same base.
+    `emitted` lists the events accounted for since `base_phase` was set (creation or the last
+    snapshot); each source view lists the events its own in-order observations imply since the same
+    base.
     """
 
     __slots__ = (
@@ -221,7 +75,7 @@ class TrackedCall:
         "vm_pending",
     )
 
-    def __init__(self, key: tuple[str, str], first_seen: datetime, order: int) -> None:
+    def __init__(self, key: CallKey, first_seen: datetime, order: int) -> None:
         self.key = key
         self.order = order
         self.first_seen = first_seen
@@ -268,8 +122,8 @@ class TrackedCall:
         self.vm_pending = False
         self.vm_emitted = False
         self.end_signal_at: datetime | None = None
-        # Announced before a restart (`CallStateEngine.restore_announced`): its first phase is a
-        # silent baseline, not a start.
+        # Announced before a restart (`restart.RestartMemory`): its first phase is a silent
+        # baseline, not a start.
         self.restored = False
         # The engine operation that last said something about the call (`updated_op`), and the last
         # presence that merely left it out (`omitted_op`): snapshots never regress past the former.
@@ -342,24 +196,20 @@ class TrackedCall:
         return max(0.0, (now - self.first_seen).total_seconds())
 
 
-class Stream:
-    """Restores the order of one extension's presence notifications by `sequence`.
+def shown(call: TrackedCall) -> bool:
+    """Whether the call was ever on the sensor (fired an event, or a baseline showed it)."""
+    return bool(call.emitted) or call.base_phase is not None or call.phase is not None
 
-    In-order notifications apply at once; one that arrives after a gap waits until the gap fills,
-    the settle time passes, or a snapshot resets the stream. A stream whose gap had to be given up
-    on stops waiting (`contiguous` False: newest wins) until the next snapshot. After a snapshot
-    (`jump`) a gap below the next notification may hold reordered ones sent after the snapshot: it
-    waits the same way, but what is still missing then was lost before the snapshot, which covers
-    it, so order is not given up.
-    """
 
-    __slots__ = ("buffer", "contiguous", "jump", "next", "waiting_since")
+def telephony_live(call: TrackedCall) -> bool:
+    """Whether telephony's latest word on the call is that the party is on it (not voicemail)."""
+    view = call.telephony
+    return view is not None and not call.t_ended and view.phase is not None and view.phase != VOICEMAIL
 
-    MAX_BUFFER = 32
 
-    def __init__(self) -> None:
-        self.next: int | None = None
-        self.buffer: dict[int, tuple[Any, int]] | None = None
-        self.waiting_since: datetime | None = None
-        self.contiguous = True
-        self.jump = False
+def presence_key(entry: Any) -> CallKey | None:
+    """A presence entry's call key; entries without ids cannot be matched and are skipped."""
+    tsid = entry.telephony_session_id or entry.session_id or entry.id
+    if not tsid:
+        return None
+    return (tsid, entry.party_id or "")
