@@ -878,3 +878,39 @@ def test_telephony_sent_before_a_resync_does_not_move_the_call_back() -> None:
     assert feed.deliver(late) + feed.run_deadlines() == []
     state = feed.engine.state(me)
     assert (state.telephony_status, [c.status for c in state.calls]) == ("parked_call", ["parked_call"])
+
+
+def test_notifications_sent_before_a_resync_do_not_repeat_its_step() -> None:
+    """A call's notifications are held back while a resync reads it parked (which announces
+    `parked`); then they all arrive, in order: ringing, answered, parked. Presence, in order after
+    the resync, retells the call from ringing, and its `parked` must not fire a second time: a step
+    the lifecycle table does not allow from parked is absorbed (fresh seed 70128: `parked, parked,
+    ended`)."""
+    feed = _EngineFeed()
+    me = feed.me
+    feed.snapshot()
+    feed.state.calls.set_presence(me, user_status="Busy")  # the presence stream has started
+    feed.state.calls.set_presence(me, user_status="Available")
+    feed.deliver(feed.take())
+    other = feed.extensions[1].id
+    tsid = feed.state.calls.start("park_pickup", me, other_extension_id=other, step=True)
+    held = []
+    for _ in range(3):  # ring, answer, park: all held back
+        feed.state.calls.step(tsid)
+        held += feed.take()
+    assert feed.snapshot((tsid,)) == ["parked"]
+    assert feed.deliver(held) + feed.run_deadlines() == []
+    assert feed.engine.absorbed == {"parked->parked": 1}
+    while feed.state.calls.step(tsid):  # the other extension picks it up: over for this party
+        pass
+    mine = [
+        event.type
+        for item in feed.take()
+        for event in (
+            feed.engine.apply_presence(parse_presence(item.body, detailed=True), feed.now())
+            if item.kind == "presence"
+            else feed.engine.apply_telephony(parse_telephony_session(item.body), feed.now())
+        ).events
+        if event.extension_id == me
+    ]
+    assert mine == ["ended"]

@@ -18,8 +18,9 @@ The units, each with one job (data flows down this list, never up):
 | `arbitration` | which source's view of a call leads and fires its events |
 | `settlement` | the one terminal event, once the subscribed sources agree (or time settles it) |
 | `display` | what the sensor shows (a call telephony says is live does not flicker away) |
-| `context` | shared records; `Context.emit`, where every event is made |
+| `context` | shared records; `Context.emit`, where every event passes the lifecycle table |
 | `restart` | restart memory: what one engine announced, handed to the next |
+| `lifecycle` | the table of which call event may follow which; anything else is absorbed |
 | `phases`, `calls`, `records` | the phase alphabet and mappings; the call record; the public records |
 
 Limits: with telephony only, a reordering can skip a transition (never fire it backwards); after

@@ -19,6 +19,7 @@ across a reordering; it adds what presence cannot know (voicemail, the terminal 
 
 from __future__ import annotations
 
+from . import lifecycle
 from .calls import SourceView, TrackedCall
 from .context import Context, ExtensionRecord
 from .phases import EVENT_ANSWERED, EVENT_VOICEMAIL, VOICEMAIL, answered_phase, transition
@@ -39,6 +40,7 @@ def observe(
         call.restored = False
         if call.base_phase is None and call.phase is None and not call.emitted:
             call.rebase(phase)
+            call.announced = lifecycle.baseline(call.announced, phase)
     view = call.view(telephony)
     old = view.phase if view.phase is not None else call.base_phase
     if phase != old:

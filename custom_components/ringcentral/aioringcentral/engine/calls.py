@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import ActiveCall, Party
+from .lifecycle import NEW
 from .phases import VOICEMAIL, answered_phase, snake
 
 CallKey = tuple[str, str]  # (telephonySessionId, partyId)
@@ -30,10 +31,11 @@ class TrackedCall:
 
     `emitted` lists the events accounted for since `base_phase` was set (creation or the last
     snapshot); each source view lists the events its own in-order observations imply since the same
-    base.
+    base. `announced` is where the call's fired history stands in the lifecycle table.
     """
 
     __slots__ = (
+        "announced",
         "answered",
         "base_answered",
         "base_phase",
@@ -79,6 +81,7 @@ class TrackedCall:
         self.key = key
         self.order = order
         self.first_seen = first_seen
+        self.announced = NEW
         self.session_id: str | None = None
         self.direction: str | None = None
         self.from_number: str | None = None

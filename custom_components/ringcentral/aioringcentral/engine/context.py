@@ -1,13 +1,15 @@
 """What the units share: the per-extension record, the engine-wide settings and counters, and the
-one place a call event is made (`Context.emit`)."""
+one place a call event is made (`Context.emit`), where the lifecycle table gates it."""
 
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..models import Presence
+from . import lifecycle
 from .calls import CallKey, TrackedCall
 from .display import compute_state
 from .ordering import PresenceStream, TelephonyNumbering
@@ -93,6 +95,8 @@ class Context:
         # Extensions with a deadline (a gap, a settling terminal, a call waiting for presence).
         self.pending: set[str] = set()
         self.restart = RestartMemory()
+        # Events the lifecycle table refused, by "state->event".
+        self.absorbed: Counter[str] = Counter()
         self.batch: Batch | None = None
 
     # -- extensions and sources
@@ -174,7 +178,13 @@ class Context:
         reason: str | None = None,
         duration: float | None = None,
     ) -> None:
-        """Fire one call event."""
+        """Fire one call event, if the lifecycle table allows it from where the call's history stands
+        (else absorb it: count it, fire nothing)."""
+        after = lifecycle.step(call.announced, event_type)
+        if after is None:
+            self.absorbed[f"{call.announced}->{event_type}"] += 1
+            return
+        call.announced = after
         self._current().events.append(
             CallEvent(
                 type=event_type,

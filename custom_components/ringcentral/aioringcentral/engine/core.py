@@ -83,6 +83,13 @@ class CallStateEngine:
         snapshot should read them: presence alone may leave out a call that is still alive)."""
         return {key[0] for ext in self._ctx.exts.values() for key in ext.calls}
 
+    @property
+    def absorbed(self) -> Mapping[str, int]:
+        """Events the lifecycle table refused since the engine started, by "state->event" (e.g.
+        "parked->parked": a call already parked was to be parked again). For diagnostics: each is
+        an input that would have implied an illegal step (a late or reordered notification)."""
+        return dict(self._ctx.absorbed)
+
     def announced_calls(self) -> list[AnnouncedCall]:
         """(extension id, telephonySessionId, partyId) of the calls whose start was announced (or
         that a baseline showed), and of restored ones not seen again yet: what an engine replacing

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import PARTY_VOICEMAIL, PARTY_VOICEMAIL_SCREENING, Party, Presence, TelephonySession
+from . import lifecycle
 from . import presence as presence_unit
 from .calls import CallKey, TrackedCall, presence_key, telephony_live
 from .context import Context, ExtensionRecord
@@ -163,16 +164,20 @@ def apply_sessions(
 def rebase(
     ctx: Context, ext: ExtensionRecord, call: TrackedCall, phase: str, *, silent: bool = False
 ) -> None:
-    """Fire the transition from what was shown to the snapshot's phase (unless `silent`: a
-    baseline), then start afresh there."""
-    for event_type in () if silent else transition(call.inbound, call.phase, phase, call.answered):
-        if event_type == EVENT_VOICEMAIL:
-            if call.vm_emitted:
-                continue
-            call.vm_emitted = True
-        if event_type == EVENT_ANSWERED:
-            call.answered = True
-        ctx.emit(ext, call, event_type)
+    """Fire the transition from what was shown to the snapshot's phase, then start afresh there.
+
+    `silent`: a baseline, which announces nothing: the call's history starts there."""
+    if silent and call.announced == lifecycle.NEW:
+        call.announced = lifecycle.baseline(call.announced, phase)
+    else:
+        for event_type in transition(call.inbound, call.phase, phase, call.answered):
+            if event_type == EVENT_VOICEMAIL:
+                if call.vm_emitted:
+                    continue
+                call.vm_emitted = True
+            if event_type == EVENT_ANSWERED:
+                call.answered = True
+            ctx.emit(ext, call, event_type)
     call.rebase(phase)
     # REST carries no sequence: a telephony update that arrives next may have been sent before
     # these reads (reordered, delayed), so it is not known to be in order. Presence, which the
