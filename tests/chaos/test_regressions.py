@@ -914,3 +914,48 @@ def test_notifications_sent_before_a_resync_do_not_repeat_its_step() -> None:
         if event.extension_id == me
     ]
     assert mine == ["ended"]
+
+
+def test_a_restart_hands_over_where_each_calls_history_stands() -> None:
+    """A call is answered, then the integration restarts while it is put on hold; the restarted
+    engine finds it held and then sees it resumed. Its events across the restart must stay a path
+    of the lifecycle: `on_hold` before `resumed`, not a `resumed` after `answered` (fresh seed
+    1020090: the new engine took the held call as a silent baseline)."""
+    feed = _EngineFeed()
+    me = feed.me
+    feed.snapshot()
+    feed.state.calls.set_presence(me, user_status="Busy")  # the presence stream has started
+    feed.state.calls.set_presence(me, user_status="Available")
+    feed.deliver(feed.take())
+    tsid = feed.state.calls.start("hold_resume", me, step=True)
+    feed.state.calls.step(tsid)
+    feed.state.calls.step(tsid)
+    assert feed.deliver(feed.take()) == ["ringing", "answered"]
+    saved = feed.engine.announced_calls()
+    (party,) = [key[2] for key in saved if key[1] == tsid]
+    assert saved == [(me, tsid, party, "connected")]
+
+    feed.engine = CallStateEngine()  # the restart: what happens meanwhile is not heard
+    feed.engine.set_monitored([e.id for e in feed.extensions])
+    feed.engine.restore_announced(saved)
+    feed.state.calls.step(tsid)  # put on hold
+    feed.take()
+    assert feed.snapshot((tsid,)) == ["on_hold"]
+    feed.state.calls.step(tsid)  # resumed
+    assert feed.deliver(feed.take()) + feed.run_deadlines() == ["resumed"]
+
+
+def test_calls_saved_without_their_history_start_from_a_silent_baseline() -> None:
+    """Entries of three ids (saved before calls carried where their history stood): no second start
+    event, and the call moves on from where the restarted engine finds it."""
+    feed = _EngineFeed()
+    me = feed.me
+    tsid = feed.state.calls.start("hold_resume", me, step=True)
+    for _ in range(3):  # ringing, answered, held: announced by an earlier engine
+        feed.state.calls.step(tsid)
+    feed.take()
+    party = next(iter(feed.state.calls.ground_truth()[me]["activeCalls"]))["partyId"]
+    feed.engine.restore_announced([(me, tsid, party)])
+    assert feed.snapshot((tsid,)) == []
+    feed.state.calls.step(tsid)  # resumed
+    assert feed.deliver(feed.take()) + feed.run_deadlines() == ["resumed"]

@@ -36,7 +36,7 @@ def observe(
 ) -> None:
     """One source shows `call` in `phase`: update its view and, if it may `lead`, fire what it adds."""
     if call.restored:
-        # Announced before a restart: where it is now is its baseline (no second start event).
+        # Announced before a restart, history unknown: where it is now is its baseline.
         call.restored = False
         if call.base_phase is None and call.phase is None and not call.emitted:
             call.rebase(phase)

@@ -125,8 +125,8 @@ class TrackedCall:
         self.vm_pending = False
         self.vm_emitted = False
         self.end_signal_at: datetime | None = None
-        # Announced before a restart (`restart.RestartMemory`): its first phase is a silent
-        # baseline, not a start.
+        # Announced before a restart with its history unknown (`restart.RestartMemory`): its first
+        # phase is a silent baseline, not a start.
         self.restored = False
         # The engine operation that last said something about the call (`updated_op`), and the last
         # presence that merely left it out (`omitted_op`): snapshots never regress past the former.

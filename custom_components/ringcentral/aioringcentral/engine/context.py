@@ -14,7 +14,7 @@ from .calls import CallKey, TrackedCall
 from .display import compute_state
 from .ordering import PresenceStream, TelephonyNumbering
 from .records import CallEvent, EngineUpdate, ExtensionState
-from .restart import RestartMemory
+from .restart import UNKNOWN, RestartMemory
 
 # Ended calls remembered per extension, so late notifications cannot revive them.
 ENDED_MEMORY = 16
@@ -162,11 +162,17 @@ class Context:
     # -- calls
 
     def new_call(self, ext: ExtensionRecord, key: CallKey, now: datetime) -> TrackedCall:
-        """Track a call met for the first time (marked if a restart handed it over)."""
+        """Track a call met for the first time (continuing its history if a restart handed it over)."""
         self.order += 1
         call = TrackedCall(key, now, self.order)
         ext.calls[key] = call
-        call.restored = self.restart.claim(ext.id, *key)
+        remembered = self.restart.claim(ext.id, *key)
+        if remembered == UNKNOWN:
+            call.restored = True
+        elif remembered is not None:
+            # Announced before the restart: it stands where its history stood.
+            call.rebase(remembered)
+            call.announced = remembered
         return call
 
     def emit(

@@ -91,12 +91,12 @@ class CallStateEngine:
         return dict(self._ctx.absorbed)
 
     def announced_calls(self) -> list[AnnouncedCall]:
-        """(extension id, telephonySessionId, partyId) of the calls whose start was announced (or
-        that a baseline showed), and of restored ones not seen again yet: what an engine replacing
-        this one (a restart) should `restore_announced`, newest knowledge first."""
+        """The calls whose start was announced (or that a baseline showed) and restored ones not
+        seen again, with where each one's history stands: what an engine replacing this one (a
+        restart) should `restore_announced`, newest knowledge first."""
         ctx = self._ctx
         live = [
-            (ext.id, *key)
+            (ext.id, *key, call.announced)
             for ext in ctx.exts.values()
             for key, call in ext.calls.items()
             if shown(call) or call.restored
@@ -107,8 +107,9 @@ class CallStateEngine:
         """Calls an earlier engine announced (`announced_calls`, e.g. saved across a restart).
 
         A restart may miss a call in its baseline (presence hides it in the flicker and its session
-        could not be read); when such a call shows up again its first phase is a silent baseline,
-        not a second start event. Forgotten once seen, or once a snapshot read its session.
+        could not be read); when such a call shows up again it moves on from where its announced
+        history stood (entries without it: its first phase is a silent baseline), never a second
+        start event. Forgotten once seen, or once a snapshot read its session.
         """
         self._ctx.restart.restore(calls)
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-# A call of an extension: (extension id, telephonySessionId, partyId).
-AnnouncedCall = tuple[str, str, str]
+# A call of an extension as one engine announced it to the next (a restart): (extension id,
+# telephonySessionId, partyId, and where its announced history stood: a `lifecycle` state). Entries
+# of the first three alone (saved by an older version) are read as "announced, history unknown".
+AnnouncedCall = tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,7 +166,8 @@ def rebase(
 ) -> None:
     """Fire the transition from what was shown to the snapshot's phase, then start afresh there.
 
-    `silent`: a baseline, which announces nothing: the call's history starts there."""
+    `silent`: a baseline, which announces nothing; but a call whose history was announced (by this
+    engine or, across a restart, by the one before) moves on from where it stood."""
     if silent and call.announced == lifecycle.NEW:
         call.announced = lifecycle.baseline(call.announced, phase)
     else:
