@@ -3,10 +3,12 @@ settles it."""
 
 from __future__ import annotations
 
-from custom_components.ringcentral.aioringcentral.models import TelephonySessionEvent
+import pytest
+
+from custom_components.ringcentral.aioringcentral.models import Presence, TelephonySessionEvent
 
 from .engine_harness import feed, new_engine, record, state_mismatches
-from .engine_inputs import EXT, TSID, at, engine_for, entry, presence, run, telephony, types
+from .engine_inputs import EXT, TSID, at, engine_for, entry, presence, run, snapshot, telephony, types
 
 
 def test_missed_follows_missed_call_flag() -> None:
@@ -165,3 +167,23 @@ def test_ended_memory_is_bounded() -> None:
     assert run(engine, telephony(1, "Proceeding", party="p19"), start=30) == []
     # ...the oldest were forgotten (that is the bound).
     assert run(engine, telephony(1, "Proceeding", party="p0"), start=31) == ["ringing"]
+
+
+@pytest.mark.parametrize(
+    ("later", "events"),
+    [
+        # Left out twice by presences that may be older than the read: no agreement; the settle
+        # time ends it if nothing lists it again...
+        ([presence(2), presence(3)], ["missed"]),
+        # ...and a later presence listing it keeps it.
+        ([presence(2), presence(3), presence(4, entry("Ringing"))], []),
+    ],
+)
+def test_leaving_out_a_call_only_a_snapshot_listed_is_no_agreement(
+    later: list[Presence], events: list[str]
+) -> None:
+    engine = engine_for(telephony_source=False, settle=3)
+    run(engine, presence(1))
+    assert snapshot(engine, entry("Ringing"), when=0.5) == ["ringing"]
+    assert run(engine, *later, start=1) == []
+    assert types(engine.tick(at(10))) == events

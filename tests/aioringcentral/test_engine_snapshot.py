@@ -3,6 +3,8 @@ newer pushes."""
 
 from __future__ import annotations
 
+import pytest
+
 from custom_components.ringcentral.aioringcentral.models import parse_telephony_session
 
 from .engine_inputs import (
@@ -15,6 +17,7 @@ from .engine_inputs import (
     presence,
     rest_presence,
     run,
+    session,
     telephony,
     types,
 )
@@ -131,3 +134,46 @@ def test_snapshot_sessions_for_telephony_only_extensions() -> None:
         ("s-2", "on_hold"),
         ("s-3", "ringing"),
     }
+
+
+def test_a_presence_numbered_below_one_that_arrived_before_the_snapshot_is_older_than_it() -> None:
+    """#3 (busy) arrives before the resync starts and waits for #2; #2 arrives during the resync.
+    #2 was sent before #3, so it is older than the REST read too: REST's busy stands."""
+    engine = engine_for(telephony_source=False)
+    run(engine, presence(1))
+    run(engine, presence(3, userStatus="Busy"), start=1)
+    token = engine.begin_snapshot()
+    run(engine, presence(2, userStatus="Available"), start=2)
+    engine.apply_snapshot(token, {EXT: rest_presence(userStatus="Busy")}, {}, at(3))
+    assert engine.state(EXT).user_status == "busy"
+
+
+def test_rest_listing_is_presences_newest_word_when_only_telephony_spoke_since() -> None:
+    """A call rang; its held presence waits behind a gap when the resync starts; telephony's hold
+    arrives during the resync, after a gap of its own (so it does not lead). The snapshot supersedes
+    the held presence; REST's listing (on hold) is then presence's newest word about the call."""
+    engine = engine_for()
+    run(engine, telephony(1, "Proceeding"), presence(1, entry("Ringing")))
+    run(engine, presence(3, entry("OnHold")), start=1)
+    token = engine.begin_snapshot()
+    assert run(engine, telephony(3, "Hold"), start=2) == []
+    update = engine.apply_snapshot(
+        token, {EXT: rest_presence(entry("OnHold"))}, {TSID: session("Hold")}, at(3)
+    )
+    assert types(update) == ["answered", "on_hold"]
+    assert engine.state(EXT).telephony_status == "on_hold"
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_session_read_vouches_for_a_call_a_push_updated_during_the_snapshot(listed: bool) -> None:
+    """The call is pushed (ringing) while the resync reads it, so the snapshot keeps it as pushed;
+    its session, read alive, still keeps it shown through a later flicker (as for any call whose
+    session a snapshot read), whether REST presence listed it or hid it."""
+    engine = engine_for(telephony_source=False)
+    run(engine, presence(1))
+    token = engine.begin_snapshot()
+    assert run(engine, presence(2, entry("Ringing")), start=1) == ["ringing"]
+    calls = [entry("Ringing")] if listed else [entry("NoCall", terminationType="intermediate")]
+    engine.apply_snapshot(token, {EXT: rest_presence(*calls)}, {TSID: session("Proceeding")}, at(2))
+    assert run(engine, presence(3, entry("NoCall", terminationType="intermediate")), start=3) == []
+    assert [c.status for c in engine.state(EXT).calls] == ["ringing"]

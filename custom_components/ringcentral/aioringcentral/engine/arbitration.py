@@ -15,23 +15,44 @@ across a reordering; it adds what presence cannot know (voicemail, the terminal 
 - while it is in order: the extension's telephony numbering shows no gap and every update of the call
   arrived in order, so its view is the call's history (`t_clean`). Not after a snapshot set the
   call's phase: REST carries no sequence, so a telephony update arriving next may predate the read.
+
+Histories can miss steps (lost notifications): two sources that met the call at different points
+compare by how far each has come (`progress`). And when every subscribed source's latest word agrees
+on a phase other than the one shown for the settle time, the call moves there (`reconcile`): the
+last words of the sources are the truth, whatever steps their histories missed.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from . import lifecycle
 from .calls import SourceView, TrackedCall
 from .context import Context, ExtensionRecord
-from .phases import EVENT_ANSWERED, EVENT_VOICEMAIL, VOICEMAIL, answered_phase, transition
+from .phases import (
+    ALERTING,
+    EVENT_ANSWERED,
+    EVENT_ON_HOLD,
+    EVENT_PARKED,
+    EVENT_VOICEMAIL,
+    VOICEMAIL,
+    answered_phase,
+    transition,
+)
+
+# A history that begins mid-call (its source met the call connected, held, parked or in voicemail)
+# leaves out the steps before: how many (the start, and the answer before a hold or park).
+_UNSEEN_BEFORE = {EVENT_ANSWERED: 1, EVENT_VOICEMAIL: 1, EVENT_ON_HOLD: 2, EVENT_PARKED: 2}
 
 
 def observe(
     ctx: Context,
     ext: ExtensionRecord,
     call: TrackedCall,
-    telephony: bool,
     phase: str,
+    now: datetime,
     *,
+    telephony: bool,
     lead: bool = True,
 ) -> None:
     """One source shows `call` in `phase`: update its view and, if it may `lead`, fire what it adds."""
@@ -53,12 +74,13 @@ def observe(
     if lead:
         merge(ctx, ext, call, view, phase)
     fire_voicemail(ctx, ext, call)
+    watch_agreement(ctx, ext, call, now)
 
 
 def merge(ctx: Context, ext: ExtensionRecord, call: TrackedCall, view: SourceView, phase: str) -> None:
     """Fire the events `view` has beyond those already fired."""
     fired = call.emitted
-    if len(view.events) <= len(fired):
+    if progress(view.events) <= progress(fired):
         return
     if view.events[: len(fired)] == fired:
         new = view.events[len(fired) :]
@@ -79,6 +101,14 @@ def merge(ctx: Context, ext: ExtensionRecord, call: TrackedCall, view: SourceVie
     call.answered = call.answered or answered_phase(phase)
 
 
+def progress(events: list[str]) -> int:
+    """How far a history of events since the call's base has come, counting the steps a history
+    that began mid-call did not see: two sources that met the call at different points compare by
+    where they are, not by how much each saw (a presence that first saw the call connected is ahead
+    of a telephony that saw it ring)."""
+    return len(events) + (_UNSEEN_BEFORE.get(events[0], 0) if events else 0)
+
+
 def fire_voicemail(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> None:
     """Fire `voicemail` once telephony reported it and the call's start has been fired."""
     if call.vm_pending and not call.vm_emitted and (call.emitted or call.base_phase is not None):
@@ -94,3 +124,48 @@ def hand_to_telephony(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> 
     call.t_leads = True
     if call.telephony is not None and call.telephony.phase is not None:
         merge(ctx, ext, call, call.telephony, call.telephony.phase)
+
+
+def agreed_phase(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> str | None:
+    """The phase every subscribed source's latest word shows the call in, if they agree on one it
+    can move to (not ringing: a call never goes back to it; not voicemail: presence cannot show it)."""
+    phases: set[str | None] = set()
+    if ctx.expects(ext.id, telephony=False):
+        phases.add(None if call.presence is None else call.presence.phase)
+    if ctx.expects(ext.id, telephony=True):
+        phases.add(None if call.telephony is None else call.telephony.phase)
+    if len(phases) != 1:
+        return None
+    (phase,) = phases
+    return None if phase in (None, ALERTING, VOICEMAIL) else phase
+
+
+def watch_agreement(ctx: Context, ext: ExtensionRecord, call: TrackedCall, now: datetime) -> None:
+    """Start (or stop) the wait after which the sources' agreed phase wins over the one shown."""
+    target = agreed_phase(ctx, ext, call)
+    if target is None or target == call.phase or call.t_ended or call.p_final:
+        call.disagree_since = None
+    elif call.disagree_since is None:
+        call.disagree_since = now
+        ctx.pending.add(ext.id)
+
+
+def reconcile(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> None:
+    """The sources agreed on a phase other than the one shown for the settle time: move there, firing
+    the steps from what was shown, and count both histories from there."""
+    call.disagree_since = None
+    target = agreed_phase(ctx, ext, call)
+    if target is None or target == call.phase or call.t_ended or call.p_final:
+        return
+    for event_type in transition(call.inbound, call.phase, target, call.answered):
+        if event_type == EVENT_ANSWERED:
+            call.answered = True
+        ctx.emit(ext, call, event_type)
+    call.answered = call.answered or answered_phase(target)
+    call.base_phase = call.phase = target
+    call.base_answered = call.answered
+    call.emitted = []
+    for view in (call.presence, call.telephony):
+        if view is not None:
+            view.events = []
+            view.answered = call.answered

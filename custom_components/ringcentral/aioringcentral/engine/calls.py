@@ -40,6 +40,7 @@ class TrackedCall:
         "base_answered",
         "base_phase",
         "direction",
+        "disagree_since",
         "emitted",
         "end_signal_at",
         "first_seen",
@@ -50,8 +51,10 @@ class TrackedCall:
         "order",
         "p_absent",
         "p_final",
+        "p_heard",
         "p_hidden",
         "p_listed",
+        "p_op",
         "phase",
         "presence",
         "queue_call",
@@ -97,9 +100,11 @@ class TrackedCall:
         self.emitted: list[str] = []
         self.presence: SourceView | None = None
         self.telephony: SourceView | None = None
-        # Presence bookkeeping: listed at least once, consecutive events without it, final seen,
-        # shown as an intermediate NoCall (the flicker).
+        # Presence bookkeeping: listed at least once (`p_heard`: by a notification, not only a
+        # snapshot), consecutive events without it, final seen, shown as an intermediate NoCall
+        # (the flicker).
         self.p_listed = False
+        self.p_heard = False
         self.p_absent = 0
         self.p_final = False
         self.p_hidden = False
@@ -125,6 +130,8 @@ class TrackedCall:
         self.vm_pending = False
         self.vm_emitted = False
         self.end_signal_at: datetime | None = None
+        # Since when every subscribed source agrees on a phase other than the one shown.
+        self.disagree_since: datetime | None = None
         # Announced before a restart with its history unknown (`restart.RestartMemory`): its first
         # phase is a silent baseline, not a start.
         self.restored = False
@@ -132,6 +139,9 @@ class TrackedCall:
         # presence that merely left it out (`omitted_op`): snapshots never regress past the former.
         self.updated_op = 0
         self.omitted_op = 0
+        # The operation of presence's last word listing the call (or ending it): as `updated_op`,
+        # for presence alone.
+        self.p_op = 0
 
     @property
     def inbound(self) -> bool:

@@ -11,7 +11,7 @@ from ..models import Notification, Presence, TelephonySession, TelephonySessionE
 from . import presence as presence_unit
 from . import snapshot
 from . import telephony as telephony_unit
-from .arbitration import hand_to_telephony
+from .arbitration import hand_to_telephony, reconcile
 from .calls import shown
 from .context import Context, ExtensionRecord
 from .records import AnnouncedCall, EngineUpdate, ExtensionState, SnapshotToken
@@ -242,12 +242,15 @@ class CallStateEngine:
                 for call in list(ext.calls.values()):
                     if call.t_wait_since is not None and now - call.t_wait_since >= ctx.settle:
                         hand_to_telephony(ctx, ext, call)
+                    if call.disagree_since is not None and now - call.disagree_since >= ctx.settle:
+                        reconcile(ctx, ext, call)
                 settle(ctx, ext, now)
             if (
                 ext.pstream.waiting_since is None
                 and ext.telephony.gap_since is None
                 and all(
-                    call.end_signal_at is None and call.t_wait_since is None for call in ext.calls.values()
+                    call.end_signal_at is None and call.t_wait_since is None and call.disagree_since is None
+                    for call in ext.calls.values()
                 )
             ):
                 ctx.pending.discard(ext_id)
@@ -259,5 +262,5 @@ def _waits(ext: ExtensionRecord) -> list[datetime]:
     stream_waits = ext.pstream.waiting_since is not None
     moments = [ext.pstream.waiting_since, ext.telephony.gap_since]
     for call in ext.calls.values():
-        moments.extend((None if stream_waits else call.end_signal_at, call.t_wait_since))
+        moments.extend((None if stream_waits else call.end_signal_at, call.t_wait_since, call.disagree_since))
     return [moment for moment in moments if moment is not None]

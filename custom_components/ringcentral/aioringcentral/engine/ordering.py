@@ -30,8 +30,11 @@ class PresenceStream[Item]:
     A stream whose gap had to be given up on stops waiting (`contiguous` False: newest wins) until
     the next snapshot. After a snapshot (`jump`) a gap below the next notification may hold reordered
     ones sent after the snapshot: it waits the same way, but what is still missing then was lost
-    before the snapshot, which covers it, so order is not given up. Buffered items keep the engine
-    operation they arrived in: what they say is as old as their arrival.
+    before the snapshot, which covers it, so order is not given up.
+
+    Each item handed out comes with its age: the engine operation it arrived in, or that of any item
+    numbered after it that arrived earlier (sent after it, so it is no newer). A snapshot started after
+    that operation is newer than the item, however late the item was applied.
     """
 
     __slots__ = ("buffer", "contiguous", "jump", "next", "waiting_since")
@@ -60,12 +63,20 @@ class PresenceStream[Item]:
             self.waiting_since = now
         return OVERFLOW if len(self.buffer) > MAX_BUFFER else HELD
 
+    def age(self, seq: int, op: int) -> int:
+        """The age of an item numbered `seq` that arrived in operation `op` (see the class)."""
+        if not self.buffer:
+            return op
+        later = [received for other, (_, received) in self.buffer.items() if other > seq]
+        return min(op, *later) if later else op
+
     def drain(self, now: datetime) -> Iterator[tuple[Item, int]]:
-        """The buffered items now in order, each with the operation it arrived in (consume fully)."""
+        """The buffered items now in order, each with its age (consume fully)."""
         while self.buffer and self.next is not None and self.next in self.buffer:
-            item = self.buffer.pop(self.next)
+            seq = self.next
+            item, received = self.buffer.pop(seq)
             self.next += 1
-            yield item
+            yield item, self.age(seq, received)
         if not self.buffer:
             self.buffer = None
             self.waiting_since = None
@@ -83,9 +94,13 @@ class PresenceStream[Item]:
         self.buffer = None
         self.contiguous = self.jump
         self.jump = False
-        for seq in sorted(buffer):
+        ordered = sorted(buffer)
+        ages = [received for _, received in (buffer[seq] for seq in ordered)]
+        for index in range(len(ages) - 2, -1, -1):
+            ages[index] = min(ages[index], ages[index + 1])
+        for seq, age in zip(ordered, ages, strict=True):
             self.next = seq + 1
-            yield buffer[seq]
+            yield buffer[seq][0], age
         self.waiting_since = None
 
     def reset(self, op: int, *, pushed: bool) -> dict[int, Item]:

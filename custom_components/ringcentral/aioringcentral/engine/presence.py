@@ -29,7 +29,7 @@ def push(ctx: Context, ext: ExtensionRecord, presence: Presence, now: datetime) 
         return
     verdict = ext.pstream.offer(presence.sequence, presence, ctx.op, now)
     if verdict == ordering.APPLY:
-        apply(ctx, ext, presence, now)
+        apply(ctx, ext, presence, now, received=ext.pstream.age(presence.sequence, ctx.op))
         for held, received in ext.pstream.drain(now):
             apply(ctx, ext, held, now, received=received)
     elif verdict != ordering.STALE:
@@ -52,9 +52,10 @@ def give_up(ctx: Context, ext: ExtensionRecord, now: datetime) -> None:
 def apply(
     ctx: Context, ext: ExtensionRecord, presence: Presence, now: datetime, *, received: int | None = None
 ) -> None:
-    """Apply one presence in stream order; `received`: the operation it arrived in, if it waited
-    in the buffer. What it says is as old as its arrival: one that arrived before a snapshot
-    started is older than the snapshot's REST reads, even if a gap held it back until after."""
+    """Apply one presence in stream order; `received`: its age (`ordering.PresenceStream.age`), if
+    not the operation under way. What it says is that old: one that arrived before a snapshot
+    started (or is numbered below one that did) is older than the snapshot's REST reads, even if a
+    gap held it back until after."""
     op = ctx.op if received is None else received
     ext.known = True
     ext.p_op = max(ext.p_op, op)
@@ -90,12 +91,14 @@ def apply(
             call = ctx.new_call(ext, key, now)
         call.fill_from_presence(entry)
         call.p_listed = True
+        call.p_heard = True
         call.p_absent = 0
         call.p_hidden = False
         call.p_final = False
         call.t_wait_since = None
         call.updated_op = max(call.updated_op, op)
-        observe(ctx, ext, call, False, phase)
+        call.p_op = max(call.p_op, op)
+        observe(ctx, ext, call, phase, now, telephony=False)
     for key, entry in finals.items():
         if key in ext.calls or ext.is_ended(key):
             continue
@@ -117,6 +120,7 @@ def apply(
             # An explicit end, even of a call only telephony had shown so far (presence's own
             # listing of it may have been lost).
             call.updated_op = max(call.updated_op, op)
+            call.p_op = max(call.p_op, op)
             call.p_final = True
         elif call.p_listed and not truncated:
             # Only a hint of the end: it does not outweigh a snapshot that also finds the call

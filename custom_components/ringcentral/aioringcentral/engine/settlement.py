@@ -4,7 +4,8 @@ End signals, per source:
 
 - telephony: the party is Disconnected or Gone (reason: `status.reason`, or "Gone");
 - presence: it lists the call NoCall with `terminationType` final, leaves it out of two consecutive
-  detailed presence events, or leaves it out once while telephony says it ended. Presence leaving a
+  detailed presence events after one listed it (not only a snapshot: those may be older than its
+  read), or leaves it out once while telephony says it ended. Presence leaving a
   call out while telephony's latest word is that the party is on it is no end signal (the flicker),
   but its explicit final NoCall is.
 
@@ -34,7 +35,11 @@ def settle(ctx: Context, ext: ExtensionRecord, now: datetime) -> None:
     for call in list(ext.calls.values()):
         # Telephony vouching for a live call outweighs presence leaving it out, but not presence's
         # explicit NoCall (final): that starts the settle time even if telephony's end was lost.
-        presence_over = call.p_final or call.p_absent >= 2 or (call.p_absent >= 1 and call.t_ended)
+        # Leaving out a call only a snapshot listed (REST carries no sequence) may be older than its
+        # read: no agreement, only the settle time ends it.
+        presence_over = (
+            call.p_final or (call.p_absent >= 2 and call.p_heard) or (call.p_absent >= 1 and call.t_ended)
+        )
         signal = call.t_ended or call.p_final or (call.p_absent >= 1 and not telephony_live(call))
         if not signal:
             call.end_signal_at = None

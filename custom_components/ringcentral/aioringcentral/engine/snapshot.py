@@ -2,8 +2,11 @@
 
 - It resets the baseline of the extensions whose presence it includes and of calls whose session it
   includes, but never regresses what a push applied after `begin_snapshot` changed (those fields and
-  calls keep their pushed state; a presence that arrived before it and waited behind a gap is older
-  than the snapshot, though). A push that merely left a call out asserts nothing about it.
+  calls keep their pushed state; a presence that arrived before it and waited behind a gap, or is
+  numbered below one that did, is older than the snapshot, though). A push that merely left a call
+  out asserts nothing about it. If only telephony spoke of a listed call since the snapshot started,
+  REST's listing is presence's newest word about it (the presences it supersedes are older), weighed
+  against telephony's as any presence; a session read alive vouches for a pushed call too.
 - Calls missing from the snapshot end (with the session's reason when given) unless their session
   says the party is alive (then hidden by presence, shown as telephony says); a call whose session
   could not be read is kept, presence leaving it out being only a hint of its end.
@@ -24,6 +27,7 @@ from typing import Any
 from ..models import PARTY_VOICEMAIL, PARTY_VOICEMAIL_SCREENING, Party, Presence, TelephonySession
 from . import lifecycle
 from . import presence as presence_unit
+from .arbitration import observe
 from .calls import CallKey, TrackedCall, presence_key, telephony_live
 from .context import Context, ExtensionRecord
 from .phases import (
@@ -72,7 +76,20 @@ def apply_presence(
             continue
         call = ext.calls.get(key)
         if call is not None and max(call.updated_op, call.omitted_op) > token.op:
-            continue  # a push after the snapshot started is newer (even one that left it out)
+            # A push after the snapshot started is newer (even one that left it out); what the
+            # session says of the party still vouches for it through a flicker.
+            call.t_session_live = call.t_session_live or _session_live(call, sessions.get(key[0]))
+            if max(call.p_op, call.omitted_op) <= token.op and not (call.t_ended or call.p_final):
+                # Only telephony spoke of it since: REST's listing is presence's newest word about
+                # it (the presences it supersedes are older than the read), which arbitration weighs
+                # against telephony's like any presence.
+                call.fill_from_presence(entry)
+                call.p_listed = True
+                call.p_absent = 0
+                call.p_hidden = False
+                call.p_op = ctx.op
+                observe(ctx, ext, call, phase, now, telephony=False)
+            continue
         if call is None:
             call = ctx.new_call(ext, key, now)
             call.fill_from_presence(entry)
@@ -86,8 +103,14 @@ def apply_presence(
         call.p_listed = True
         call.updated_op = ctx.op
     for key, call in list(ext.calls.items()):
-        if key in listed or call.updated_op > token.op:
-            continue  # (a push that merely left it out agrees with the snapshot: not skipped)
+        if key in listed:
+            continue
+        if call.updated_op > token.op:
+            # Newer than the snapshot: kept as the push left it, but what the session says of the
+            # party vouches for it through a flicker. (A push that merely left it out agrees with
+            # the snapshot: not skipped.)
+            call.t_session_live = call.t_session_live or _session_live(call, sessions.get(key[0]))
+            continue
         if key[0] not in sessions:
             # Its session could not be read: presence leaving the call out is then only a hint
             # of its end (as from a push), not the end a missing session (404) is.
@@ -191,9 +214,14 @@ def _vouch_from_session(call: TrackedCall, session: TelephonySession | None) -> 
     """A listed call whose session says the party is on it: a later flicker (an intermediate
     NoCall) does not hide it, as the rebase forgot what telephony's notifications said. Only for
     that: presence leaving the call out later is newer news than this read."""
+    call.t_session_live = _session_live(call, session)
+
+
+def _session_live(call: TrackedCall, session: TelephonySession | None) -> bool:
+    """Whether a REST session says the call's party is on it (not in voicemail)."""
     party = None if session is None else session.party(call.key[1])
     phase = None if party is None or party.status is None else phase_of_party(party.status.code)
-    call.t_session_live = phase is not None and phase != VOICEMAIL
+    return phase is not None and phase != VOICEMAIL
 
 
 def _apply_party(ctx: Context, ext: ExtensionRecord, call: TrackedCall, party: Party | None) -> bool:

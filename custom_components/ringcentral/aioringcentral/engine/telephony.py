@@ -2,6 +2,7 @@
 
 A party update older than the party's last (`ordering.party_in_order`) says nothing about its phase;
 voicemail stays a fact, and for a call whose end arrived first it shows the party was on the call.
+The same update again (a replay) says nothing at all, and is no sign of disorder.
 An in-order one records the terminal facts (reason, `missedCall`, end time) and shows the call in its
 phase, leading as `arbitration.py` decides: at once when in order, else after presence had the settle
 time to list the call, or at once where presence is not subscribed.
@@ -64,6 +65,8 @@ def apply_party(
         # (Ended but presence is subscribed: presence may still show the call's life; keep the
         # telephony facts for when it does.)
         call = ctx.new_call(ext, key, now)
+    if event.sequence is not None and event.sequence == call.t_seq:
+        return  # the same update again (a replay): nothing new, and no sign of disorder
     if not party_in_order(call.t_seq, event.sequence):
         # Out of date for the phase, but voicemail is a fact that stays true.
         call.t_clean = False
@@ -86,13 +89,12 @@ def apply_party(
         late_life(call, event, party)  # presence said it is over before this arrived
     elif phase is not None and not call.t_ended:
         lead = call.t_leads or call.t_clean
-        if not lead and not call.p_listed and call.t_wait_since is None:
-            if ctx.expects(ext.id, telephony=False):
-                call.t_wait_since = now  # presence should list it soon; else telephony takes over
-                ctx.pending.add(ext.id)
-            else:
-                call.t_leads = lead = True
-        observe(ctx, ext, call, True, phase, lead=lead)
+        if not lead and not ctx.expects(ext.id, telephony=False):
+            call.t_leads = lead = True  # no presence to lead (a snapshot's REST presence does not)
+        elif not lead and not call.p_listed and call.t_wait_since is None:
+            call.t_wait_since = now  # presence should list it soon; else telephony takes over
+            ctx.pending.add(ext.id)
+        observe(ctx, ext, call, phase, now, telephony=True, lead=lead)
 
 
 def take_status(call: TrackedCall, party: Party, event_time: datetime | None) -> None:
