@@ -94,7 +94,7 @@ class SimLog:
     def telephony_told(self, telephony_session_id: str, party_id: str) -> bool:
         """Whether telephony ever told the observer about this party: a telephony notification about
         it was heard, or its session was read over REST. Without that, the observer knows only what
-        presence shows (engine rule 6)."""
+        presence shows (engine/display.py)."""
         if (telephony_session_id, party_id) in self._told:
             return True
         log = self._sim.state.log if self._sim is not None else []

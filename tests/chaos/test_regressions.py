@@ -429,8 +429,8 @@ class InProcessFeed:
 def test_hang_up_lost_and_revealed_by_a_gap_asks_for_a_resync() -> None:
     """A connected call's hang-up notifications (telephony Disconnected, presence NoCall final) are
     lost; later presence events reveal the gap. Telephony's last word was Answered, so presence leaving
-    the call out is no end (rule 6): the engine must report the loss, and the resync it asks for must
-    end the call, once."""
+    the call out is no end (engine/settlement.py): the engine must report the loss, and the resync it
+    asks for must end the call, once."""
     run = InProcessFeed()
     calls = run.state.calls
     tsid = calls.start("inbound_answered", run.me, step=True)
@@ -720,7 +720,7 @@ def test_presence_reordered_right_after_a_resync_still_tells_the_call() -> None:
 def test_resync_session_keeps_a_listed_ringing_call_through_the_flicker() -> None:
     """A ringing call's notifications were lost; the resync finds it in REST presence and reads its
     session (Proceeding). When presence then flickers (NoCall, intermediate), the session is
-    telephony's latest word that the party rings on: the call stays shown (engine rule 6)."""
+    telephony's latest word that the party rings on: the call stays shown (engine/display.py)."""
     feed = _EngineFeed()
     me = feed.me
     feed.snapshot()
