@@ -28,7 +28,8 @@ class TokenStore:
         self._credentials_id = credentials_id
         self._tokens: TokenSet | None = None
         self.sessions: set[str] = set()
-        # (extension id, telephonySessionId, partyId) of the calls announced when the entry stopped.
+        # (extension id, telephonySessionId, partyId, lifecycle state) of the calls announced when the
+        # entry stopped (entries saved without the state are still read).
         self.calls: list[AnnouncedCall] = []
 
     async def async_load(self) -> TokenSet | None:
@@ -40,9 +41,9 @@ class TokenStore:
         calls = data.get("calls") if data else None
         if isinstance(calls, list):
             self.calls = [
-                (call[0], call[1], call[2])
+                tuple(call)
                 for call in calls
-                if isinstance(call, list) and len(call) == 3 and all(isinstance(i, str) for i in call)
+                if isinstance(call, list) and len(call) in (3, 4) and all(isinstance(i, str) for i in call)
             ]
         if not data or data.get(CONF_CREDENTIALS_ID) != self._credentials_id or not data.get("tokens"):
             return None

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Literal
 
 from custom_components.ringcentral.aioringcentral.engine import CallEvent, CallStateEngine
-from custom_components.ringcentral.aioringcentral.engine_calls import snake
+from custom_components.ringcentral.aioringcentral.engine.phases import snake
 from custom_components.ringcentral.aioringcentral.models import (
     Presence,
     TelephonySessionEvent,

@@ -3,7 +3,7 @@
 Each scenario is recorded once from the simulator (step mode), optionally cut after some steps so
 calls are still in progress. Hypothesis then shuffles, duplicates or drops its notifications.
 `settle_seconds` is large so that reordering stays within the time the engine waits for a gap,
-which is the situation the guarantees are about (giving up on a gap is tested in test_engine.py).
+which is the situation the guarantees are about (giving up on a gap is tested in test_engine_ordering.py).
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ class SimLog:
     def telephony_told(self, telephony_session_id: str, party_id: str) -> bool:
         """Whether telephony ever told the observer about this party: a telephony notification about
         it was heard, or its session was read over REST. Without that, the observer knows only what
-        presence shows (engine rule 6)."""
+        presence shows (engine/display.py)."""
         if (telephony_session_id, party_id) in self._told:
             return True
         log = self._sim.state.log if self._sim is not None else []
@@ -192,20 +192,17 @@ def compare_state(
     return problems
 
 
-def lifecycle_problems(types: list[str], epochs: list[int] | None = None) -> list[str]:
+def lifecycle_problems(types: list[str]) -> list[str]:
     """Why a call's sequence of event types is not a valid lifecycle path (empty when it is).
 
-    `epochs` (one per event) marks observer restarts: the restarted observer starts from a silent
-    baseline wherever the call is by then, so hold/park bookkeeping starts afresh; a second start
-    event, a second `answered` and anything after the terminal event stay violations across restarts.
+    Across Home Assistant restarts too: the restarted integration is handed where each announced
+    call's history stood, so its events continue the path. Only a call's first event may follow a
+    silent baseline (a `resumed` of a call first found on hold).
     """
     problems: list[str] = []
     answered = away_seen = voicemail = over = False
     away: str | None = None
-    first_of_epoch = True
     for index, event in enumerate(types):
-        if epochs is not None and index and epochs[index] != epochs[index - 1]:
-            away, first_of_epoch = None, True
         where = f"{event!r} at {index} of {types}"
         if over:
             problems.append(f"{where}: after the terminal event")
@@ -225,8 +222,7 @@ def lifecycle_problems(types: list[str], epochs: list[int] | None = None) -> lis
                 problems.append(f"{where}: after voicemail")
             away, away_seen = AWAY_EVENTS[event], True
         elif event == "resumed":
-            # A first `resumed` is fine after a silent baseline (the call was already on hold).
-            if away is None and not first_of_epoch:
+            if away is None and index:
                 problems.append(f"{where}: resumed without being on hold or parked")
             away = None
         elif event == "voicemail":
@@ -237,7 +233,6 @@ def lifecycle_problems(types: list[str], epochs: list[int] | None = None) -> lis
             over = True
         else:
             problems.append(f"{where}: unknown event type")
-        first_of_epoch = False
     return problems
 
 
@@ -262,7 +257,7 @@ def check_events(
         if event.key not in log.first_seen:
             problems.append(f"{event.type!r} for {event.key}, a call the simulator never had")
     for key, types in by_call.items():
-        found = lifecycle_problems(types, epochs[key])
+        found = lifecycle_problems(types)
         problems += [f"{key}: {p}" for p in found]
         if found:
             problems.append(

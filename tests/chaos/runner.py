@@ -121,8 +121,9 @@ class Driver:
     def truth(self) -> dict[str, dict[str, Any]]:
         """The simulator's ground truth, plus the calls the engine shows by design although presence
         hides them: a ringing call in the presence flicker is still ringing while telephony says the
-        party is on it (engine rule 6), if telephony ever said so to the observer (otherwise presence
-        is all it knows, and presence shows no call). Everything else is exactly `GET /sim/state`."""
+        party is on it (engine/display.py), if telephony ever said so to the observer (otherwise
+        presence is all it knows, and presence shows no call). Everything else is exactly
+        `GET /sim/state`."""
         truth = self.sim.state.calls.ground_truth()
         for session in getattr(self.sim.state.calls, "_sessions", {}).values():
             for party in session.parties:
@@ -153,7 +154,9 @@ class Driver:
     async def execute(self, observer: Observer) -> None:
         for action in self.plan.actions:
             await self.act(action, observer)
-            await wait_until(lambda: self.caught_up(observer), CATCH_UP_TIMEOUT, "caught up")
+            # As long as a settle point: catching up may have to sit out the armed 429 storms (an
+            # expired subscription is only noticed by a status check, which may need a new token).
+            await wait_until(lambda: self.caught_up(observer), self.settle_timeout, "caught up")
 
     async def act(self, action: dict[str, Any], observer: Observer) -> None:
         kind = action["do"]
@@ -297,7 +300,7 @@ class Driver:
         A notification the platform dropped silently is only noticed when a later one arrives (its
         `sequence` jumps); a real account keeps producing presence traffic, this run stops. The probe
         is that later traffic: two events, because a call missing from one presence event is only an
-        end signal (engine rule 5).
+        end signal (engine/settlement.py).
         """
         for ext in self.sim.state.account.extensions.values():
             if ext.type != "User":

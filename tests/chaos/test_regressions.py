@@ -430,8 +430,8 @@ class InProcessFeed:
 def test_hang_up_lost_and_revealed_by_a_gap_asks_for_a_resync() -> None:
     """A connected call's hang-up notifications (telephony Disconnected, presence NoCall final) are
     lost; later presence events reveal the gap. Telephony's last word was Answered, so presence leaving
-    the call out is no end (rule 6): the engine must report the loss, and the resync it asks for must
-    end the call, once."""
+    the call out is no end (engine/settlement.py): the engine must report the loss, and the resync it
+    asks for must end the call, once."""
     run = InProcessFeed()
     calls = run.state.calls
     tsid = calls.start("inbound_answered", run.me, step=True)
@@ -721,7 +721,7 @@ def test_presence_reordered_right_after_a_resync_still_tells_the_call() -> None:
 def test_resync_session_keeps_a_listed_ringing_call_through_the_flicker() -> None:
     """A ringing call's notifications were lost; the resync finds it in REST presence and reads its
     session (Proceeding). When presence then flickers (NoCall, intermediate), the session is
-    telephony's latest word that the party rings on: the call stays shown (engine rule 6)."""
+    telephony's latest word that the party rings on: the call stays shown (engine/display.py)."""
     feed = _EngineFeed()
     me = feed.me
     feed.snapshot()
@@ -879,3 +879,84 @@ def test_telephony_sent_before_a_resync_does_not_move_the_call_back() -> None:
     assert feed.deliver(late) + feed.run_deadlines() == []
     state = feed.engine.state(me)
     assert (state.telephony_status, [c.status for c in state.calls]) == ("parked_call", ["parked_call"])
+
+
+def test_notifications_sent_before_a_resync_do_not_repeat_its_step() -> None:
+    """A call's notifications are held back while a resync reads it parked (which announces
+    `parked`); then they all arrive, in order: ringing, answered, parked. Presence, in order after
+    the resync, retells the call from ringing, and its `parked` must not fire a second time: a step
+    the lifecycle table does not allow from parked is absorbed (fresh seed 70128: `parked, parked,
+    ended`)."""
+    feed = _EngineFeed()
+    me = feed.me
+    feed.snapshot()
+    feed.state.calls.set_presence(me, user_status="Busy")  # the presence stream has started
+    feed.state.calls.set_presence(me, user_status="Available")
+    feed.deliver(feed.take())
+    other = feed.extensions[1].id
+    tsid = feed.state.calls.start("park_pickup", me, other_extension_id=other, step=True)
+    held = []
+    for _ in range(3):  # ring, answer, park: all held back
+        feed.state.calls.step(tsid)
+        held += feed.take()
+    assert feed.snapshot((tsid,)) == ["parked"]
+    assert feed.deliver(held) + feed.run_deadlines() == []
+    assert feed.engine.absorbed == {"parked->parked": 1}
+    while feed.state.calls.step(tsid):  # the other extension picks it up: over for this party
+        pass
+    mine = [
+        event.type
+        for item in feed.take()
+        for event in (
+            feed.engine.apply_presence(parse_presence(item.body, detailed=True), feed.now())
+            if item.kind == "presence"
+            else feed.engine.apply_telephony(parse_telephony_session(item.body), feed.now())
+        ).events
+        if event.extension_id == me
+    ]
+    assert mine == ["ended"]
+
+
+def test_a_restart_hands_over_where_each_calls_history_stands() -> None:
+    """A call is answered, then the integration restarts while it is put on hold; the restarted
+    engine finds it held and then sees it resumed. Its events across the restart must stay a path
+    of the lifecycle: `on_hold` before `resumed`, not a `resumed` after `answered` (fresh seed
+    1020090: the new engine took the held call as a silent baseline)."""
+    feed = _EngineFeed()
+    me = feed.me
+    feed.snapshot()
+    feed.state.calls.set_presence(me, user_status="Busy")  # the presence stream has started
+    feed.state.calls.set_presence(me, user_status="Available")
+    feed.deliver(feed.take())
+    tsid = feed.state.calls.start("hold_resume", me, step=True)
+    feed.state.calls.step(tsid)
+    feed.state.calls.step(tsid)
+    assert feed.deliver(feed.take()) == ["ringing", "answered"]
+    saved = feed.engine.announced_calls()
+    (party,) = [key[2] for key in saved if key[1] == tsid]
+    assert saved == [(me, tsid, party, "connected")]
+
+    feed.engine = CallStateEngine()  # the restart: what happens meanwhile is not heard
+    feed.engine.set_monitored([e.id for e in feed.extensions])
+    feed.engine.restore_announced(saved)
+    feed.state.calls.step(tsid)  # put on hold
+    feed.take()
+    assert feed.snapshot((tsid,)) == ["on_hold"]
+    feed.state.calls.step(tsid)  # resumed
+    assert feed.deliver(feed.take()) + feed.run_deadlines() == ["resumed"]
+
+
+def test_calls_saved_without_their_history_start_from_a_silent_baseline() -> None:
+    """Entries of three ids (saved before calls carried where their history stood): no second start
+    event, and the call moves on from where the restarted engine finds it."""
+    feed = _EngineFeed()
+    me = feed.me
+    tsid = feed.state.calls.start("hold_resume", me, step=True)
+    for _ in range(3):  # ringing, answered, held: announced by an earlier engine
+        feed.state.calls.step(tsid)
+    feed.take()
+    party = next(iter(feed.state.calls.ground_truth()[me]["activeCalls"]))["partyId"]
+    feed.engine.restore_announced([(me, tsid, party)])
+    assert feed.snapshot((tsid,)) == []
+    feed.state.calls.step(tsid)  # resumed
+    assert feed.deliver(feed.take()) + feed.run_deadlines() == ["resumed"]

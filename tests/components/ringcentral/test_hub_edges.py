@@ -208,12 +208,21 @@ async def test_unreadable_stored_calls_are_ignored(hass: HomeAssistant, hass_sto
         "data": {
             "credentials_id": "c",
             "tokens": None,
-            "calls": [["1", "s-1", "p-1"], ["1", "s-2"], ["1", 5, "p-3"], "1/s-4/p-4", None],
+            "calls": [
+                ["1", "s-1", "p-1"],
+                ["1", "s-5", "p-5", "hold"],
+                ["1", "s-2"],
+                ["1", 5, "p-3"],
+                ["1", "s-6", "p-6", "hold", "x"],
+                "1/s-4/p-4",
+                None,
+            ],
         },
     }
     store = TokenStore(hass, "e1", "c")
     assert await store.async_load() is None
-    assert store.calls == [("1", "s-1", "p-1")]
+    # Three ids (saved before calls carried where their history stood), or three ids and that state.
+    assert store.calls == [("1", "s-1", "p-1"), ("1", "s-5", "p-5", "hold")]
 
 
 def _resync_done(coordinator: RingCentralCoordinator) -> bool:

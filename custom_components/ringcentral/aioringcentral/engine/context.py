@@ -1,0 +1,208 @@
+"""What the units share: the per-extension record, the engine-wide settings and counters, and the
+one place a call event is made (`Context.emit`), where the lifecycle table gates it."""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..models import Presence
+from . import lifecycle
+from .calls import CallKey, TrackedCall
+from .display import compute_state
+from .ordering import PresenceStream, TelephonyNumbering
+from .records import CallEvent, EngineUpdate, ExtensionState
+from .restart import UNKNOWN, RestartMemory
+
+# Ended calls remembered per extension, so late notifications cannot revive them.
+ENDED_MEMORY = 16
+
+
+class ExtensionRecord:
+    """Everything the engine remembers about one extension (kept small: many extensions are idle)."""
+
+    __slots__ = (
+        "calls",
+        "detailed",
+        "dnd_status",
+        "ended",
+        "id",
+        "known",
+        "meeting_status",
+        "p_op",
+        "presence_status",
+        "pstream",
+        "telephony",
+        "telephony_status",
+        "user_status",
+        "view",
+    )
+
+    def __init__(self, extension_id: str) -> None:
+        self.id = extension_id
+        # The ExtensionState last computed; None once an entry point touches the extension.
+        self.view: ExtensionState | None = None
+        self.known = False
+        self.telephony_status: str | None = None
+        self.presence_status: str | None = None
+        self.user_status: str | None = None
+        self.dnd_status: str | None = None
+        self.meeting_status: str | None = None
+        self.detailed = False
+        # The newest engine operation a presence of this extension arrived in.
+        self.p_op = 0
+        self.pstream: PresenceStream[Presence] = PresenceStream()
+        self.telephony = TelephonyNumbering()
+        self.calls: dict[CallKey, TrackedCall] = {}
+        # Hashes of the last ended call keys: 8 bytes each, not a set of tuples of strings.
+        self.ended: array[int] | None = None
+
+    def is_ended(self, key: CallKey) -> bool:
+        return self.ended is not None and hash(key) in self.ended
+
+    def remember_ended(self, key: CallKey) -> None:
+        if self.ended is None:
+            self.ended = array("q")
+        if hash(key) not in self.ended:
+            self.ended.append(hash(key))
+            if len(self.ended) > ENDED_MEMORY:
+                self.ended.pop(0)
+
+
+@dataclass
+class Batch:
+    """One entry point's effects: the state of each touched extension before it, events, losses."""
+
+    before: dict[str, ExtensionState] = field(default_factory=dict)
+    events: list[CallEvent] = field(default_factory=list)
+    lost: set[str] = field(default_factory=set)
+
+
+class Context:
+    """Engine-wide settings, counters and extensions, and the entry point under way (`batch`)."""
+
+    def __init__(self, settle: timedelta) -> None:
+        self.settle = settle
+        self.exts: dict[str, ExtensionRecord] = {}
+        self.monitored: frozenset[str] | None = None
+        self.presence_sources: frozenset[str] | None = None
+        self.telephony_sources: frozenset[str] | None = None
+        # Engine operations (each entry point and each snapshot start is one) and call creation order.
+        self.op = 0
+        self.order = 0
+        # Extensions with a deadline (a gap, a settling terminal, a call waiting for presence).
+        self.pending: set[str] = set()
+        self.restart = RestartMemory()
+        # Events the lifecycle table refused, by "state->event".
+        self.absorbed: Counter[str] = Counter()
+        self.batch: Batch | None = None
+
+    # -- extensions and sources
+
+    def monitors(self, extension_id: str) -> bool:
+        return self.monitored is None or extension_id in self.monitored
+
+    def extension(self, extension_id: str) -> ExtensionRecord | None:
+        """The record of a monitored extension (created on first use); None if not monitored."""
+        if not self.monitors(extension_id):
+            return None
+        ext = self.exts.get(extension_id)
+        if ext is None:
+            ext = self.exts[extension_id] = ExtensionRecord(extension_id)
+        return ext
+
+    def expects(self, extension_id: str, *, telephony: bool) -> bool:
+        """Whether that source is subscribed for the extension."""
+        sources = self.telephony_sources if telephony else self.presence_sources
+        return sources is None or extension_id in sources
+
+    # -- entry points
+
+    def begin(self) -> Batch:
+        self.op += 1
+        self.batch = Batch()
+        return self.batch
+
+    def _current(self) -> Batch:
+        if self.batch is None:
+            raise RuntimeError("no engine entry point under way")
+        return self.batch
+
+    def touch(self, ext: ExtensionRecord) -> None:
+        """An entry point is about to change `ext`: remember its state before."""
+        batch = self._current()
+        if ext.id not in batch.before:
+            batch.before[ext.id] = ext.view or compute_state(ext)
+            ext.view = None
+
+    def lose(self, ext: ExtensionRecord) -> None:
+        """Notifications about `ext` were lost: the caller should re-read it."""
+        self._current().lost.add(ext.id)
+
+    def state(self, extension_id: str) -> ExtensionState:
+        """The extension's state (cached between entry points)."""
+        ext = self.exts.get(extension_id)
+        if ext is None:
+            return ExtensionState(extension_id)
+        if ext.view is not None:
+            return ext.view
+        view = compute_state(ext)
+        if self.batch is None:
+            ext.view = view
+        return view
+
+    def result(self) -> EngineUpdate:
+        batch = self._current()
+        self.batch = None
+        changed = frozenset(ext_id for ext_id, before in batch.before.items() if self.state(ext_id) != before)
+        return EngineUpdate(changed, tuple(batch.events), frozenset(batch.lost))
+
+    # -- calls
+
+    def new_call(self, ext: ExtensionRecord, key: CallKey, now: datetime) -> TrackedCall:
+        """Track a call met for the first time (continuing its history if a restart handed it over)."""
+        self.order += 1
+        call = TrackedCall(key, now, self.order)
+        ext.calls[key] = call
+        remembered = self.restart.claim(ext.id, *key)
+        if remembered == UNKNOWN:
+            call.restored = True
+        elif remembered is not None:
+            # Announced before the restart: it stands where its history stood.
+            call.rebase(remembered)
+            call.announced = remembered
+        return call
+
+    def emit(
+        self,
+        ext: ExtensionRecord,
+        call: TrackedCall,
+        event_type: str,
+        *,
+        reason: str | None = None,
+        duration: float | None = None,
+    ) -> None:
+        """Fire one call event, if the lifecycle table allows it from where the call's history stands
+        (else absorb it: count it, fire nothing)."""
+        after = lifecycle.step(call.announced, event_type)
+        if after is None:
+            self.absorbed[f"{call.announced}->{event_type}"] += 1
+            return
+        call.announced = after
+        self._current().events.append(
+            CallEvent(
+                type=event_type,
+                extension_id=ext.id,
+                telephony_session_id=call.key[0],
+                party_id=call.key[1],
+                direction=call.direction,
+                from_number=call.from_number,
+                from_name=call.from_name,
+                to_number=call.to_number,
+                to_name=call.to_name,
+                reason=reason,
+                duration=duration,
+            )
+        )

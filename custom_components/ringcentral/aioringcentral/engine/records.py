@@ -1,0 +1,101 @@
+"""What the engine hands out: call events, extension and call states, updates, snapshot tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+# A call of an extension as one engine announced it to the next (a restart): (extension id,
+# telephonySessionId, partyId, and where its announced history stood: a `lifecycle` state). Entries
+# of the first three alone (saved by an older version) are read as "announced, history unknown".
+AnnouncedCall = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent:
+    """One transition of one call of one extension."""
+
+    type: str
+    extension_id: str
+    telephony_session_id: str
+    party_id: str
+    direction: str | None
+    from_number: str | None
+    from_name: str | None
+    to_number: str | None
+    to_name: str | None
+    reason: str | None = None
+    duration: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event as event data (`from` / `to` keys as RingCentral names them)."""
+        return {
+            "type": self.type,
+            "extension_id": self.extension_id,
+            "telephony_session_id": self.telephony_session_id,
+            "party_id": self.party_id,
+            "direction": self.direction,
+            "from": self.from_number,
+            "from_name": self.from_name,
+            "to": self.to_number,
+            "to_name": self.to_name,
+            "reason": self.reason,
+            "duration": self.duration,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CallState:
+    """A call the extension is on now, as the sensor shows it."""
+
+    telephony_session_id: str
+    party_id: str
+    session_id: str | None
+    direction: str | None
+    status: str
+    from_number: str | None
+    from_name: str | None
+    to_number: str | None
+    to_name: str | None
+    start_time: datetime | None
+    queue_call: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionState:
+    """Everything known about one extension now; statuses are snake_case (None: not known yet)."""
+
+    extension_id: str
+    telephony_status: str | None = None
+    presence_status: str | None = None
+    user_status: str | None = None
+    dnd_status: str | None = None
+    meeting_status: str | None = None
+    calls: tuple[CallState, ...] = ()
+
+    @property
+    def on_call(self) -> bool:
+        """Whether any call is connected or on hold."""
+        return any(call.status in ("call_connected", "on_hold") for call in self.calls)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineUpdate:
+    """What one input changed.
+
+    `lost`: extensions whose presence stream gave up on a sequence gap: notifications about them were
+    lost, and what they said (a call's end, say) may never come again. Re-read those extensions from
+    REST (a snapshot); until then their state may be stale.
+    """
+
+    changed: frozenset[str] = frozenset()
+    events: tuple[CallEvent, ...] = ()
+    lost: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotToken:
+    """What had been applied when a snapshot was started (see `CallStateEngine.begin_snapshot`)."""
+
+    op: int
