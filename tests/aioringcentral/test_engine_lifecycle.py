@@ -27,6 +27,7 @@ EVENTS = ("ringing", "dialing", "answered", "on_hold", "resumed", "parked", "voi
 ALLOWED: list[tuple[str, str, str, str]] = [
     ("new", "ringing", "alerting", "an inbound call starts ringing"),
     ("new", "dialing", "alerting", "the extension places an outbound call"),
+    ("new", "voicemail", "voicemail", "sent straight to voicemail: do-not-disturb, a transfer to voicemail"),
     ("new", "answered", "connected", "first seen connected: transferred in, it never rang here"),
     ("new", "on_hold", "hold", "first seen on hold (the official presence sample)"),
     ("new", "parked", "parked", "first seen parked"),

@@ -7,7 +7,8 @@ notifications that led to them.
 
 Where the table comes from (README, Events; platform facts, section 6):
 
-- A call starts once: `ringing` (inbound) or `dialing` (outbound). A call first seen after its start
+- A call starts once: `ringing` (inbound) or `dialing` (outbound), or `voicemail` when the platform
+  sends it straight there (do-not-disturb, a transfer to voicemail). A call first seen after its start
   starts where it is: connected (`answered`: transferred in), on hold or parked (the official presence
   sample lists a held call), or with its end (a call heard of only as it ended).
 - An inbound party rings, then is answered or goes to voicemail ("Proceeding → Answered | VoiceMail");
@@ -54,6 +55,9 @@ TABLE: Mapping[str, Mapping[str, str]] = {
     NEW: {
         EVENT_RINGING: ALERTING,
         EVENT_DIALING: ALERTING,
+        # Sent straight to voicemail without ringing here: do-not-disturb for all calls, a transfer to
+        # the extension's voicemail.
+        EVENT_VOICEMAIL: VOICEMAIL,
         EVENT_ANSWERED: CONNECTED,
         EVENT_ON_HOLD: HOLD,
         EVENT_PARKED: PARKED,
