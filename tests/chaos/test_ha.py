@@ -20,6 +20,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed  # type: ignore[import-untyped]
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 import custom_components.ringcentral as integration
 from custom_components.ringcentral import transports
@@ -222,7 +223,7 @@ async def test_home_assistant_chaos(
     seed: int,
     socket_enabled: None,
     monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
+    hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """A seeded run with restarts: entities equal the ground truth, bus events form valid histories."""
     plan = make_plan(seed, reloads=True, transports=TRANSPORTS)
@@ -247,7 +248,9 @@ async def test_home_assistant_chaos(
     if plan.transport == "webhook":
         # Home Assistant's own webhook view on 127.0.0.1, as the external URL RingCentral POSTs to.
         assert await async_setup_component(hass, "webhook", {})
-        client = await request.getfixturevalue("hass_client_no_auth")()
+        # (The fixture is requested up front: an async fixture cannot be set up from inside the
+        # running test, `request.getfixturevalue` would need a second event loop.)
+        client = await hass_client_no_auth()
         await hass.config.async_update(external_url=f"http://127.0.0.1:{client.port}")
     log = SimLog()
     async with sim, aiohttp.ClientSession() as session:
