@@ -153,7 +153,9 @@ class Driver:
     async def execute(self, observer: Observer) -> None:
         for action in self.plan.actions:
             await self.act(action, observer)
-            await wait_until(lambda: self.caught_up(observer), CATCH_UP_TIMEOUT, "caught up")
+            # As long as a settle point: catching up may have to sit out the armed 429 storms (an
+            # expired subscription is only noticed by a status check, which may need a new token).
+            await wait_until(lambda: self.caught_up(observer), self.settle_timeout, "caught up")
 
     async def act(self, action: dict[str, Any], observer: Observer) -> None:
         kind = action["do"]
