@@ -117,7 +117,9 @@ class MessageLog:
         if not isinstance(body, dict):
             return
         indices = self._by_key.get(body_key(body), ())
-        for index in indices:
+        # Copies are alike: this delivery is of one still awaited, if any (others may be lost).
+        awaited = [i for i in indices if i in self._unheard]
+        for index in awaited or indices:
             if index not in self.heard_at:
                 self.heard_at[index] = self.counter
                 self._unheard.discard(index)
@@ -133,6 +135,9 @@ class MessageLog:
         """The observer re-read the call state (and so asks its message reads again)."""
         self.counter += 1
         self.resyncs.append(self.counter)
+
+    def unheard(self) -> list[int]:
+        return sorted(self._unheard)
 
     def caught_up(self) -> bool:
         """Every message notification about a watched extension reached the observer (or was forgiven)."""

@@ -69,8 +69,20 @@ class MessageDriver(Driver):
         self.level = level
         self.departments = [e.id for e in sim.state.account.extensions.values() if e.type != "User"]
         self.stats = MessageStats()
+        self.last_action: dict[str, Any] | None = None
+        self.restarted_at = 0  # the message log's counter at the last Home Assistant restart
+
+    async def execute(self, observer: Observer) -> None:
+        try:
+            await super().execute(observer)
+        except TimeoutError as err:
+            unheard = self.messages_log.unheard()
+            raise TimeoutError(
+                f"{err} after {self.last_action}; message notifications unheard {unheard}"
+            ) from err
 
     async def act(self, action: dict[str, Any], observer: Observer) -> None:
+        self.last_action = action
         kind = action["do"]
         if kind in ("voicemail", "sms"):
             to = self.departments[0] if action["ext"] == DEPARTMENT else self.user_ids[action["ext"]]
@@ -84,8 +96,13 @@ class MessageDriver(Driver):
             await self.control(kind, body)
         elif kind == "redeliver":
             # RingCentral delivers at least once: the same message notification again, under a new
-            # uuid (which the transports' uuid memory cannot tell from a new one).
-            sent = [p for p in self.messages_log.published if p.kind in KIND_OF and not p.copy]
+            # uuid (which the transports' uuid memory cannot tell from a new one). Only to the
+            # subscription it was meant for: never one a restart made since (that one never had it).
+            sent = [
+                p
+                for p in self.messages_log.published
+                if p.kind in KIND_OF and not p.copy and p.index > self.restarted_at
+            ]
             if sent:
                 event = sent[action["pick"] % len(sent)].event
                 assert event is not None
@@ -101,6 +118,8 @@ class MessageDriver(Driver):
                 message_id = inbound[action["pick"] % len(inbound)]
                 await self.control(f"messages/{message_id}/read", {"read": action["read"]})
         else:
+            if kind == "reload":
+                self.restarted_at = self.messages_log.counter
             await super().act(action, observer)
 
     def caught_up(self, observer: Observer) -> bool:
