@@ -134,8 +134,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
 
 async def async_unload_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> bool:
     """Delete the subscription, close the socket and stop everything the entry started."""
-    # Ends already reported reach the entities before they go (they count missed calls).
+    # Ends already reported reach the entities before they go (they count missed calls), and so do
+    # the messages heard (a voicemail may be waiting for its transcription).
     entry.runtime_data.coordinator.async_finish_calls()
+    entry.runtime_data.messages.announcer.async_flush()
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.coordinator.async_stop()

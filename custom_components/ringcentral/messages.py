@@ -6,8 +6,8 @@ voicemail count is; this unit does the I/O it asks for and hands the results to 
   asks (a message-store change about voicemail): reads are paced (`paced_reads.py`), so a burst never
   eats the rate budget call state needs;
 - each new voicemail and inbound SMS goes, in order, to the extension's `message` event entity (one
-  dispatcher signal per extension) and on the bus as `ringcentral_message` (a voicemail's
-  transcription is read first when RingCentral made one);
+  dispatcher signal per extension) and on the bus as `ringcentral_message` (`message_announcer.py`:
+  a voicemail's transcription is read first when RingCentral made one);
 - `sms` (`sms.py`) sends from the extension's first `SmsSender` number.
 
 Filters RingCentral refuses, or a missing ReadMessages permission, disable messages only (their
@@ -16,7 +16,6 @@ entities turn unavailable, with a repair issue); call state is not affected.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +29,14 @@ from .aioringcentral.errors import (
     RingCentralError,
 )
 from .aioringcentral.filters import FilterKind, classify
-from .aioringcentral.messages import MessageTracker, MessageUpdate, NewMessage
+from .aioringcentral.messages import MessageTracker, MessageUpdate
 from .aioringcentral.models import Notification, SubscriptionInfo
 from .aioringcentral.models_messages import parse_message, parse_message_store_event
 from .aioringcentral.rest import RingCentralClient
-from .const import DOMAIN, EVENT_RINGCENTRAL_MESSAGE, FEATURE_MESSAGES, LOGGER, message_signal
+from .const import DOMAIN, FEATURE_MESSAGES, LOGGER, message_signal
 from .issues import async_create_feature_issue, async_delete_feature_issue
-from .message_views import MessageEventData, MessageUpdateData, message_event_data
+from .message_announcer import MessageAnnouncer
+from .message_views import MessageEventData, MessageUpdateData
 from .paced_reads import PacedReads
 from .sms import SmsSender
 
@@ -52,8 +52,6 @@ READ_SPACING = 4.0
 # A failed read is tried again this late, doubling up to the maximum.
 READ_RETRY = 60.0
 READ_RETRY_MAX = 900.0
-# How long a voicemail's announcement may wait for its transcription.
-TRANSCRIPTION_TIMEOUT = 10.0
 
 
 class RingCentralMessages:
@@ -88,11 +86,8 @@ class RingCentralMessages:
             retry=READ_RETRY,
             retry_max=READ_RETRY_MAX,
         )
-        # Announcements in order (a voicemail may wait for its transcription).
-        self._announcements: asyncio.Queue[tuple[str, NewMessage]] = asyncio.Queue()
-        self._announcer: asyncio.Task[None] | None = None
+        self.announcer = MessageAnnouncer(hass, entry, client, coordinator, self._async_signal)
         self.sms = SmsSender(hass, entry, client, coordinator)
-        self.announced = 0  # diagnostics: messages announced since setup
 
     # --- what entities read --------------------------------------------------------------------------
 
@@ -109,7 +104,7 @@ class RingCentralMessages:
         return {
             "permission_missing": self._permission_missing,
             "refused": sorted(self._refused),
-            "announced": self.announced,
+            "announced": self.announcer.announced,
             "extensions": {ext_id: tracker.diagnostics() for ext_id, tracker in self._trackers.items()},
         }
 
@@ -118,9 +113,7 @@ class RingCentralMessages:
     @callback
     def async_start(self) -> None:
         """Announce in the background until unload (the first read follows the first resync)."""
-        self._announcer = self._entry.async_create_background_task(
-            self._hass, self._async_announce(), f"{DOMAIN} messages"
-        )
+        self.announcer.async_start()
         self._entry.async_on_unload(self._reads.async_stop)
 
     def _tracker(self, extension_id: str) -> MessageTracker:
@@ -181,7 +174,7 @@ class RingCentralMessages:
     @callback
     def _async_handle(self, ext_id: str, update: MessageUpdate) -> None:
         for new in update.messages:
-            self._announcements.put_nowait((ext_id, new))
+            self.announcer.async_announce(ext_id, new)
         if update.unread_changed:
             self._async_signal(ext_id)
         if update.reread:
@@ -194,38 +187,6 @@ class RingCentralMessages:
             message_signal(self._entry.entry_id, ext_id),
             MessageUpdateData(event, self.unread_voicemails(ext_id), self.available(ext_id)),
         )
-
-    async def _async_announce(self) -> None:
-        """Fire each new message, in order: the event entity, then the bus."""
-        while True:
-            ext_id, new = await self._announcements.get()
-            text = new.message.text
-            if new.kind == "voicemail" and new.message.transcription_attachment is not None:
-                text = await self._async_transcription(ext_id, new)
-            if ext_id not in self._coordinator.extensions:
-                continue
-            event = message_event_data(ext_id, new, text, self._coordinator.lookup_name)
-            self.announced += 1
-            self._async_signal(ext_id, event)
-            self._hass.bus.async_fire(
-                EVENT_RINGCENTRAL_MESSAGE,
-                {
-                    **event.attributes(),
-                    "type": event.type,
-                    "extension_id": ext_id,
-                    "device_id": self._coordinator.devices.device_ids.get(ext_id),
-                },
-            )
-
-    async def _async_transcription(self, ext_id: str, new: NewMessage) -> str | None:
-        """The voicemail's transcription, or None rather than hold the announcement up (never queued
-        behind the rate budget)."""
-        try:
-            async with asyncio.timeout(TRANSCRIPTION_TIMEOUT):
-                return await self._client.messages.get_transcription(ext_id, new.message, max_wait=0)
-        except (RingCentralError, TimeoutError) as err:
-            LOGGER.debug("No transcription for a voicemail: %s", getattr(err, "message", "timed out"))
-            return None
 
     # --- reading the unread voicemails -----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import random
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -37,6 +37,9 @@ from custom_components.ringcentral.aioringcentral.websocket import WebSocketTran
 from rcsim import Simulator
 
 from .oracle import ObservedEvent, SimLog
+
+if TYPE_CHECKING:
+    from .message_feed import LibraryMessages
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ class LibraryHub:
         seed: int,
         transport: str = "websocket",
         webhook_address: str | None = None,
+        feed: LibraryMessages | None = None,
     ) -> None:
         creds = sim.credentials()
         clock = sim.state.clock
@@ -109,6 +113,10 @@ class LibraryHub:
             wanted = []
             for ext_id in self.extension_ids:
                 wanted += [filters.extension_presence(ext_id), filters.extension_telephony_sessions(ext_id)]
+        # A feed beside the call state (messages) adds its filters and hears its kinds, as in hub.py.
+        self.feed = feed
+        if feed is not None:
+            wanted += feed.event_filters()
         self.transport_name = transport
         self.transport: WebSocketTransport | PubNubTransport | WebhookTransport
         if transport == "websocket":
@@ -174,6 +182,8 @@ class LibraryHub:
     async def stop(self) -> None:
         if self._tick is not None:
             self._tick.cancel()
+        if self.feed is not None:
+            await self.feed.stop()
         await self.transport.stop()
         for task in (self._run, self._resync):
             if task is not None and not task.done():
@@ -232,6 +242,9 @@ class LibraryHub:
             self.log.heard(body)
         try:
             notification = parse_notification(raw)
+            if self.feed is not None and notification.kind in self.feed.kinds:
+                self.feed.on_notification(notification)
+                return
             if (
                 notification.kind is FilterKind.ACCOUNT_PRESENCE
                 and notification.presence().extension_id not in self.extension_ids
@@ -244,6 +257,8 @@ class LibraryHub:
         self._dispatch(update)
 
     def on_connected(self, continuity: Continuity) -> None:
+        if self.feed is not None:
+            self.feed.on_connected(continuity)
         if continuity is not Continuity.KEPT:
             # Anything not heard before the connection went down may be lost; the resync covers it.
             self.log.break_starts()
@@ -288,6 +303,8 @@ class LibraryHub:
                 continue
             self.resyncs += 1
             self.log.break_ends()
+            if self.feed is not None:
+                self.feed.on_resynced()
             if not self._resync_again:
                 return
 

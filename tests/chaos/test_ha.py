@@ -45,10 +45,14 @@ from custom_components.ringcentral.transports import TransportTimings
 from rcsim import SimConfig, Simulator
 
 from .conftest import HA_CI_SEEDS, replay_hint, seeds
+from .message_ha import HomeAssistantMessages
+from .message_oracle import MessageLog
+from .message_plan import with_messages
+from .message_runner import MessageDriver
 from .oracle import ObservedEvent, SimLog
 from .pipeline import notifications_held, notifications_in_flight, websocket_caught_up
 from .plan import TRANSPORTS, make_plan
-from .runner import CATCH_UP_TIMEOUT, HTTP_TRANSPORT_TIME_SCALE, TIME_SCALE, Driver, wait_until
+from .runner import CATCH_UP_TIMEOUT, HTTP_TRANSPORT_TIME_SCALE, TIME_SCALE, wait_until
 
 # The engine's settle window in Home Assistant is real time; the driver jumps HA's timers past it.
 SETTLE_JUMP = timedelta(seconds=3.5)
@@ -226,7 +230,7 @@ async def test_home_assistant_chaos(
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """A seeded run with restarts: entities equal the ground truth, bus events form valid histories."""
-    plan = make_plan(seed, reloads=True, transports=TRANSPORTS)
+    plan = with_messages(make_plan(seed, reloads=True, transports=TRANSPORTS))
     scale = TIME_SCALE if plan.transport == "websocket" else HTTP_TRANSPORT_TIME_SCALE
     config = SimConfig(
         time_scale=scale, seed=seed, pubnub_long_poll_timeout=scale / 2, webhook_validation_timeout=scale
@@ -269,10 +273,18 @@ async def test_home_assistant_chaos(
         entry = config_entry(sim, monitor, users, plan.transport)
         observer = HomeAssistantObserver(hass, sim, entry, users, log)
         observer.instrument(monkeypatch)
+        messages_log = MessageLog()
+        messages_log.attach(sim, users)
+        messages = HomeAssistantMessages(hass, sim, entry, users, messages_log)
+        messages.instrument(monkeypatch)
+        messages.call_events = observer.events
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
-        driver = Driver(plan, sim, session, log)
+        messages.remember_last_reset()
+        driver = MessageDriver(
+            plan, sim, session, log, messages_log=messages_log, messages=messages, level="ha"
+        )
 
         async def reload() -> None:
             log.break_starts()  # a restart hears nothing until its first resync after connecting
@@ -288,10 +300,12 @@ async def test_home_assistant_chaos(
             await driver.execute(observer)
             problems += await driver.quiesce(observer)
             problems += driver.check(observer, users, since=since)
+            problems += driver.check_messages()
         except TimeoutError as err:
             problems.append(str(err))
         finally:
             observer.stop()
+            messages.stop()
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done()
             await sim.state.calls.close()

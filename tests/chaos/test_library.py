@@ -16,10 +16,14 @@ from custom_components.ringcentral.aioringcentral.webhook import WebhookTranspor
 from rcsim import SimConfig, Simulator
 
 from .conftest import LIBRARY_CI_SEEDS, replay_hint, seeds
+from .message_feed import LibraryMessages
+from .message_oracle import MessageLog
+from .message_plan import with_messages
+from .message_runner import MessageDriver
 from .oracle import SimLog
 from .pipeline import LibraryHub
 from .plan import TRANSPORTS, make_plan
-from .runner import CATCH_UP_TIMEOUT, HTTP_TRANSPORT_TIME_SCALE, TIME_SCALE, Driver, wait_until
+from .runner import CATCH_UP_TIMEOUT, HTTP_TRANSPORT_TIME_SCALE, TIME_SCALE, wait_until
 
 
 class WebhookEndpoint:
@@ -55,7 +59,7 @@ async def webhook_endpoint() -> AsyncIterator[WebhookEndpoint]:
 @pytest.mark.parametrize("seed", seeds(LIBRARY_CI_SEEDS))
 async def test_library_chaos(seed: int, socket_enabled: None) -> None:
     """A seeded run converges on the ground truth with a valid, exactly-once event history."""
-    plan = make_plan(seed, transports=TRANSPORTS)
+    plan = with_messages(make_plan(seed, transports=TRANSPORTS))
     scale = TIME_SCALE if plan.transport == "websocket" else HTTP_TRANSPORT_TIME_SCALE
     config = SimConfig(
         time_scale=scale,
@@ -71,6 +75,10 @@ async def test_library_chaos(seed: int, socket_enabled: None) -> None:
         sim.state.account.add_extension("Support Queue", ext_type="Department")
         users = [e.id for e in sim.state.account.extensions.values() if e.type == "User"]
         log.attach(sim, users)
+        messages_log = MessageLog()
+        messages_log.attach(sim, users)
+        clock = sim.state.clock
+        feed = LibraryMessages(users, messages_log, now=clock.now, sleep=clock.sleep)
         hub = LibraryHub(
             sim,
             session,
@@ -80,10 +88,14 @@ async def test_library_chaos(seed: int, socket_enabled: None) -> None:
             seed=seed,
             transport=plan.transport,
             webhook_address=endpoint.url,
+            feed=feed,
         )
+        feed.client = hub.client
         if isinstance(hub.transport, WebhookTransport):
             endpoint.transport = hub.transport
-        driver = Driver(plan, sim, session, log)
+        driver = MessageDriver(
+            plan, sim, session, log, messages_log=messages_log, messages=feed, level="library"
+        )
         problems: list[str] = []
         await hub.start()
         try:
@@ -93,6 +105,7 @@ async def test_library_chaos(seed: int, socket_enabled: None) -> None:
             await driver.execute(hub)
             problems += await driver.quiesce(hub)
             problems += driver.check(hub, users, since=since)
+            problems += driver.check_messages()
         except TimeoutError as err:
             problems.append(str(err))
         finally:

@@ -13,7 +13,9 @@ reads the caller makes when the tracker asks for them:
   Between reads, a new unread voicemail adds one at once.
 - Voicemail and inbound SMS notifications become `NewMessage`s, each message once: ids are
   remembered (the last `max_remembered`), and messages created before a read of the mailbox began
-  (less `clock_skew`) are never announced, whatever arrives late or again.
+  (less `clock_skew`) are never announced, whatever arrives late or again. A read does not make a
+  newer message old: a voicemail's notification may arrive after the read its store change asked
+  for has listed it (RingCentral does not order the notifications of different filters).
 """
 
 from __future__ import annotations
@@ -95,9 +97,8 @@ class MessageTracker:
 
     def apply_reread(self, token: ReadToken, unread: Sequence[Message]) -> MessageUpdate:
         """The read's answer: the extension's unread voicemails."""
-        # Whatever was unread when the read began is old: never announce it later.
-        for message in unread:
-            self._remember(message.id)
+        # What was created before the read began (less the skew) is old: never announce it later.
+        # Newer ones stay announceable: a listed voicemail's own notification may still be on its way.
         horizon = token.started_at - self.clock_skew
         self._horizon = horizon if self._horizon is None else max(self._horizon, horizon)
         if token.serial <= self._applied:

@@ -6,11 +6,14 @@ The simulator leaves voicemails (a call that goes to voicemail), delivers SMS an
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from aiohttp import web
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers import issue_registry as ir
@@ -24,6 +27,7 @@ from custom_components.ringcentral.messages import READ_BURST, READ_RETRY, READ_
 from rcsim import SimConfig, Simulator
 from rcsim.faults import HttpFault, NotificationFaults
 from rcsim.message_model import READ
+from rcsim.rest_messages import MessageApi
 
 from .conftest import TIME_SCALE, make_entry, settled, setup_entry, wait_for
 from .recorder import entity_id
@@ -150,6 +154,41 @@ async def test_sms_fires_once_with_its_text(hass: HomeAssistant, sim: Simulator)
     assert '"announced": 2' in report
     watch.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_voicemail_waiting_for_its_transcription_is_announced_before_unload(
+    hass: HomeAssistant, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry unloads (a restart) while a voicemail's announcement waits for its transcription,
+    which RingCentral is slow to serve: the event entity and the bus still get it, once, without
+    the text, before the entities go (chaos seed 1005035: fired on the bus once they had gone,
+    never on the event entity)."""
+    served, release = asyncio.Event(), asyncio.Event()
+    get_content = MessageApi.get_content
+
+    async def slow_content(api: MessageApi, request: web.Request) -> web.Response:
+        served.set()
+        await release.wait()  # the simulator's latency, not the client's
+        return await get_content(api, request)
+
+    monkeypatch.setattr(MessageApi, "get_content", slow_content)
+    async with Simulator(SimConfig(time_scale=TIME_SCALE, seed=1), extensions=2) as sim:
+        entry, me = await _entry(hass, sim)
+        watch = Messages(hass, me)
+        ext = sim.state.account.extensions[me]
+        message = sim.state.messages.leave_voicemail(
+            ext, from_number="+13125550121", duration=7, transcription="Hi"
+        )
+        await wait_for(hass, served.is_set)
+        assert watch.bus == []
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        release.set()
+        await hass.async_block_till_done()
+        [event] = watch.entity_events
+        assert (event["event_type"], event["message_id"], event["text"]) == ("voicemail", message.id, None)
+        assert [(e["type"], e["message_id"]) for e in watch.bus] == [("voicemail", message.id)]
+        watch.stop()
+        await sim.state.calls.close()
 
 
 async def test_a_resync_rereads_what_notifications_lost(hass: HomeAssistant, sim: Simulator) -> None:
