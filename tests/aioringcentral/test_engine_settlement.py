@@ -187,3 +187,20 @@ def test_leaving_out_a_call_only_a_snapshot_listed_is_no_agreement(
     assert snapshot(engine, entry("Ringing"), when=0.5) == ["ringing"]
     assert run(engine, *later, start=1) == []
     assert types(engine.tick(at(10))) == events
+
+
+def test_the_deadline_follows_each_extensions_earliest_wait() -> None:
+    """Several extensions settle terminals at different times: the deadline is always the earliest
+    wait still running, and none once every call settled (the engine caches each extension's wait)."""
+    engine = engine_for(settle=3)
+    for n, ext in enumerate((EXT, "102")):
+        run(engine, telephony(1, "Proceeding", ext=ext), telephony(2, "Answered", ext=ext), start=n)
+    # Telephony's end without presence's word: each waits out the settle time.
+    assert run(engine, telephony(3, "Disconnected", ext="102"), start=5) == []
+    assert engine.next_deadline() == at(8)
+    assert run(engine, telephony(3, "Disconnected", ext=EXT), start=6) == []
+    assert engine.next_deadline() == at(8)
+    assert types(engine.tick(at(8))) == ["ended"]
+    assert engine.next_deadline() == at(9)
+    assert types(engine.tick(at(9))) == ["ended"]
+    assert engine.next_deadline() is None

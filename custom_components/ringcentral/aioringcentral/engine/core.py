@@ -13,7 +13,7 @@ from . import snapshot
 from . import telephony as telephony_unit
 from .arbitration import hand_to_telephony, reconcile
 from .calls import shown
-from .context import Context, ExtensionRecord
+from .context import Context
 from .records import AnnouncedCall, EngineUpdate, ExtensionState, SnapshotToken
 from .settlement import settle, terminate
 
@@ -63,6 +63,7 @@ class CallStateEngine:
         """Drop everything known about an extension."""
         self._ctx.exts.pop(extension_id, None)
         self._ctx.pending.discard(extension_id)
+        self._ctx.stale_waits.discard(extension_id)
 
     def monitors(self, extension_id: str) -> bool:
         """Whether notifications for this extension are applied."""
@@ -116,12 +117,12 @@ class CallStateEngine:
     def next_deadline(self) -> datetime | None:
         """When `tick` has something to do (a gap to give up on, a terminal to settle), if ever."""
         ctx = self._ctx
-        deadlines: list[datetime] = []
-        for ext_id in ctx.pending:
-            ext = ctx.exts.get(ext_id)
-            if ext is not None:
-                deadlines.extend(moment + ctx.settle for moment in _waits(ext))
-        return min(deadlines, default=None)
+        ctx.refresh_waits()
+        earliest = min(
+            (ext.wait_from for ext_id in ctx.pending if (ext := ctx.exts.get(ext_id)) and ext.wait_from),
+            default=None,
+        )
+        return None if earliest is None else earliest + ctx.settle
 
     # ------------------------------------------------------------------ inputs
 
@@ -226,12 +227,13 @@ class CallStateEngine:
     def _expire(self, now: datetime) -> None:
         """Give up on gaps, hand calls to telephony and settle terminals whose time has come."""
         ctx = self._ctx
+        ctx.refresh_waits()
         for ext_id in list(ctx.pending):
             ext = ctx.exts.get(ext_id)
             if ext is None:
                 ctx.pending.discard(ext_id)
                 continue
-            if any(now - moment >= ctx.settle for moment in _waits(ext)):
+            if ext.wait_from is not None and now - ext.wait_from >= ctx.settle:
                 ctx.touch(ext)
                 stream = ext.pstream
                 if stream.waiting_since is not None and now - stream.waiting_since >= ctx.settle:
@@ -245,22 +247,4 @@ class CallStateEngine:
                     if call.disagree_since is not None and now - call.disagree_since >= ctx.settle:
                         reconcile(ctx, ext, call)
                 settle(ctx, ext, now)
-            if (
-                ext.pstream.waiting_since is None
-                and ext.telephony.gap_since is None
-                and all(
-                    call.end_signal_at is None and call.t_wait_since is None and call.disagree_since is None
-                    for call in ext.calls.values()
-                )
-            ):
-                ctx.pending.discard(ext_id)
-
-
-def _waits(ext: ExtensionRecord) -> list[datetime]:
-    """When each of the extension's waits began (each ends `settle_seconds` later). A terminal's
-    settle time does not run out while the presence stream waits for a gap (`settlement.settle`)."""
-    stream_waits = ext.pstream.waiting_since is not None
-    moments = [ext.pstream.waiting_since, ext.telephony.gap_since]
-    for call in ext.calls.values():
-        moments.extend((None if stream_waits else call.end_signal_at, call.t_wait_since, call.disagree_since))
-    return [moment for moment in moments if moment is not None]
+        ctx.refresh_waits()  # drops the extensions nothing waits for any more from `pending`
