@@ -95,6 +95,8 @@ def _coordinator_diagnostics(coordinator: RingCentralCoordinator) -> dict[str, A
             ],
         },
         "state": {ext_id: coordinator.view(ext_id).as_dict() for ext_id in coordinator.extensions},
+        # Call events the lifecycle table refused since start, by "state->event" (engine/lifecycle.py).
+        "absorbed_events": dict(coordinator.engine.absorbed),
         # Control (issue 15): permissions the app lacks, presence set and not yet confirmed.
         "control": {
             "missing_permissions": sorted(coordinator.control.missing),
