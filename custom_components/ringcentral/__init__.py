@@ -133,15 +133,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> bool:
-    """Delete the subscription, close the socket and stop everything the entry started."""
-    # Ends already reported reach the entities before they go (they count missed calls), and so do
-    # the messages heard (a voicemail may be waiting for its transcription).
-    entry.runtime_data.coordinator.async_finish_calls()
-    entry.runtime_data.messages.announcer.async_flush()
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    if unloaded:
-        await entry.runtime_data.coordinator.async_stop()
-    return unloaded
+    """Stop the notifications (delete the subscription, close the socket), let the entities hear
+    what is left, then remove them.
+
+    Whatever arrives until the socket is closed still reaches the entities: the call ends already
+    reported (they count missed calls) and the messages heard (a voicemail waiting for its
+    transcription goes without it). A restart loses only what its new subscription cannot hear.
+    """
+    runtime = entry.runtime_data
+    await runtime.coordinator.async_stop()
+    runtime.messages.announcer.async_flush()
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: RingCentralConfigEntry) -> None:

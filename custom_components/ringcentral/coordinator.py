@@ -203,18 +203,10 @@ class RingCentralCoordinator:
         self.push.async_start()
         self.devices.async_start()
 
-    @callback
-    def async_finish_calls(self) -> None:
-        """Fire the call ends already reported now, while the entities still listen (before unload).
-
-        Their settle time would outlive this coordinator; counted by no entity, a missed call would
-        be lost to `missed_calls` and `last_caller` across a reload.
-        """
-        self._async_dispatch(self.engine.finish(dt_util.utcnow()), resync=False)
-
     async def async_stop(self) -> None:
         """Delete the subscription, close the socket, cancel timers, fire the call ends already
-        reported, save tokens and what the next start needs to know about calls.
+        reported (the entities still listen: the entry unloads its platforms after this), save
+        tokens and what the next start needs to know about calls.
 
         (HA cancels the entry's background tasks, resyncs included, after unload.)
         """

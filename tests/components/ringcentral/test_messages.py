@@ -191,6 +191,30 @@ async def test_a_voicemail_waiting_for_its_transcription_is_announced_before_unl
         await sim.state.calls.close()
 
 
+async def test_a_message_heard_while_the_entry_unloads_reaches_the_event_entity(
+    hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RingCentral delivers an SMS while the entry deletes its subscription on unload (a restart):
+    it still reaches the event entity, not only the bus (fresh chaos seeds 1900255, 1900285: the
+    entities were removed before the notifications stopped)."""
+    entry, me = await _entry(hass, sim)
+    watch = Messages(hass, me)
+    remove = sim.state.subscriptions.remove
+
+    def remove_after_an_sms(subscription_id: str, *, reason: str) -> None:
+        if reason == "deleted":  # the entry's own DELETE: one more SMS goes out before it is done
+            ext = sim.state.account.extensions[me]
+            sim.state.messages.receive_sms(ext, from_number="+14155550198", text="Bye")
+        remove(subscription_id, reason=reason)
+
+    monkeypatch.setattr(sim.state.subscriptions, "remove", remove_after_an_sms)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert [(e["event_type"], e["text"]) for e in watch.entity_events] == [("sms", "Bye")]
+    assert [e["type"] for e in watch.bus] == ["sms"]
+    watch.stop()
+
+
 async def test_a_resync_rereads_what_notifications_lost(hass: HomeAssistant, sim: Simulator) -> None:
     """A voicemail left while notifications were lost, and the connection's recovery failed: the resync
     reads the message store again, so the count is right (nothing is announced for the lost one)."""
