@@ -36,6 +36,11 @@ from rcsim.events import SimEvent
 STEPS_PER_YIELD = 20
 
 
+def _template(path: str) -> str:
+    """A request path with its ids replaced by `{id}`, so requests group by endpoint."""
+    return "/".join("{id}" if part.isdigit() or "," in part else part for part in path.split("/"))
+
+
 def add_routes(sim: Simulator) -> None:
     state = sim.state
     # Every request the simulator ever logged, counted here so log trimming cannot lose any.
@@ -45,7 +50,13 @@ def add_routes(sim: Simulator) -> None:
     def record(entry: dict[str, Any]) -> None:
         nonlocal delivered
         if entry["kind"] == "request":
-            requests.append({"group": entry.get("group"), "status": entry.get("status")})
+            requests.append(
+                {
+                    "group": entry.get("group"),
+                    "status": entry.get("status"),
+                    "call": f"{entry.get('method')} {_template(str(entry.get('path')))}",
+                }
+            )
         elif entry["kind"] == "notification":
             delivered += 1
 
@@ -106,6 +117,7 @@ def add_routes(sim: Simulator) -> None:
                 "requests": dict(groups),
                 "statuses": dict(statuses),
                 "too_many": statuses.get("429", 0),
+                "calls": dict(Counter(str(r["call"]) for r in chosen)),
                 "total": len(chosen),
                 "next": len(requests),
             }
