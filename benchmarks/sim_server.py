@@ -36,7 +36,7 @@ from rcsim.events import SimEvent
 STEPS_PER_YIELD = 20
 
 
-def _template(path: str) -> str:
+def endpoint_template(path: str) -> str:
     """A request path with its ids replaced by `{id}`, so requests group by endpoint."""
     return "/".join("{id}" if part.isdigit() or "," in part else part for part in path.split("/"))
 
@@ -54,7 +54,7 @@ def add_routes(sim: Simulator) -> None:
                 {
                     "group": entry.get("group"),
                     "status": entry.get("status"),
-                    "call": f"{entry.get('method')} {_template(str(entry.get('path')))}",
+                    "call": f"{entry.get('method')} {endpoint_template(str(entry.get('path')))}",
                 }
             )
         elif entry["kind"] == "notification":

@@ -16,6 +16,8 @@ import pytest
 from benchmarks import report
 from benchmarks.results import BenchResult, Target, Verdict, percentile
 from benchmarks.runner import BENCHMARKS
+from benchmarks.sim_server import endpoint_template
+from benchmarks.startup_bench import split_calls
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MACHINE_KEYS = {"date", "nproc", "cpu", "python", "homeassistant"}
@@ -130,3 +132,37 @@ def test_unknown_benchmark_is_a_clear_error() -> None:
     assert proc.returncode == 2
     assert "unknown benchmark(s): nonsense" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("calls", "call_state", "features"),
+    [
+        ({}, 0, {}),
+        ({"POST /restapi/oauth/token": 1, "GET /restapi/v1.0/account/~/presence": 5}, 6, {}),
+        (
+            {
+                "GET /restapi/v1.0/account/~/extension": 1,
+                "GET /restapi/v1.0/account/~/extension/{id}/message-store": 5,
+                "GET /restapi/v1.0/account/~/directory/entries": 3,
+            },
+            1,
+            {
+                "GET /restapi/v1.0/account/~/extension/{id}/message-store": 5,
+                "GET /restapi/v1.0/account/~/directory/entries": 3,
+            },
+        ),
+    ],
+)
+def test_startup_counts_feature_reads_apart_from_call_state(
+    calls: dict[str, int], call_state: int, features: dict[str, int]
+) -> None:
+    assert split_calls(calls) == (call_state, features)
+
+
+def test_sim_request_paths_group_by_endpoint() -> None:
+    assert endpoint_template("/restapi/v1.0/account/~/extension/101/presence") == (
+        "/restapi/v1.0/account/~/extension/{id}/presence"
+    )
+    assert endpoint_template("/restapi/v1.0/account/~/extension/101,102/presence") == (
+        "/restapi/v1.0/account/~/extension/{id}/presence"
+    )
