@@ -18,6 +18,7 @@ from .engine_inputs import (
     rest_presence,
     run,
     session,
+    snapshot,
     telephony,
     types,
 )
@@ -177,3 +178,23 @@ def test_a_session_read_vouches_for_a_call_a_push_updated_during_the_snapshot(li
     engine.apply_snapshot(token, {EXT: rest_presence(*calls)}, {TSID: session("Proceeding")}, at(2))
     assert run(engine, presence(3, entry("NoCall", terminationType="intermediate")), start=3) == []
     assert [c.status for c in engine.state(EXT).calls] == ["ringing"]
+
+
+def test_snapshot_ending_a_call_held_for_presence_tells_what_telephony_saw() -> None:
+    """Chaos seed 910288: a call sent straight to voicemail, its telephony updates out of order (a
+    gap below them), so its voicemail phase waits for presence to list the call; a snapshot finds the
+    session gone before the settle time. What telephony saw is the call's story: voicemail, missed
+    (it used to end silently, as a call never seen)."""
+    engine = engine_for()
+    events = run(
+        engine,
+        telephony(1, "Setup", tsid="s-0", direction="Outbound"),
+        telephony(3, "VoiceMail", tsid="s-2"),  # #2 not here yet: out of order
+        telephony(5, "Disconnected", tsid="s-2"),
+    )
+    assert "voicemail" not in events  # held for presence's listing
+    assert snapshot(engine, sessions={"s-2": None, "s-0": session("Setup", tsid="s-0")}, when=1) == [
+        "voicemail",
+        "missed",
+    ]
+    assert engine.state(EXT).calls[0].telephony_session_id == "s-0"

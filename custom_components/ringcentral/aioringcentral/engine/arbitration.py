@@ -126,6 +126,14 @@ def hand_to_telephony(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> 
         merge(ctx, ext, call, call.telephony, call.telephony.phase)
 
 
+def release_held(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> None:
+    """The call ends while telephony's view waits for presence to list it (`t_wait_since`): that view
+    is its story, handed over now as the settle time would have (else a call telephony saw ringing or
+    in voicemail would end as silently as one never seen)."""
+    if call.t_wait_since is not None:
+        hand_to_telephony(ctx, ext, call)
+
+
 def agreed_phase(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> str | None:
     """The phase every subscribed source's latest word shows the call in, if they agree on one it
     can move to (not ringing: a call never goes back to it; not voicemail: presence cannot show it)."""

@@ -11,7 +11,7 @@ from ..models import Notification, Presence, TelephonySession, TelephonySessionE
 from . import presence as presence_unit
 from . import snapshot
 from . import telephony as telephony_unit
-from .arbitration import hand_to_telephony, reconcile
+from .arbitration import hand_to_telephony, reconcile, release_held
 from .calls import shown
 from .context import Context
 from .records import AnnouncedCall, EngineUpdate, ExtensionState, SnapshotToken
@@ -184,6 +184,7 @@ class CallStateEngine:
                 presence_unit.give_up(ctx, ext, now)
             for call in list(ext.calls.values()):
                 if call.t_ended or call.p_final:
+                    release_held(ctx, ext, call)
                     terminate(ctx, ext, call, now)
         return ctx.result()
 

@@ -27,7 +27,7 @@ from typing import Any
 from ..models import PARTY_VOICEMAIL, PARTY_VOICEMAIL_SCREENING, Party, Presence, TelephonySession
 from . import lifecycle
 from . import presence as presence_unit
-from .arbitration import observe
+from .arbitration import observe, release_held
 from .calls import CallKey, TrackedCall, presence_key, telephony_live
 from .context import Context, ExtensionRecord
 from .phases import (
@@ -130,6 +130,7 @@ def apply_presence(
             else:
                 call.p_final = True
             continue
+        release_held(ctx, ext, call)
         terminate(ctx, ext, call, now)
 
 
@@ -154,6 +155,7 @@ def apply_sessions(
                 ctx.touch(ext)
                 party = None if session is None else session.party(key[1])
                 if not _apply_party(ctx, ext, call, party):
+                    release_held(ctx, ext, call)
                     terminate(ctx, ext, call, now)
         if session is None:
             continue
