@@ -204,3 +204,15 @@ def test_the_deadline_follows_each_extensions_earliest_wait() -> None:
     assert engine.next_deadline() == at(9)
     assert types(engine.tick(at(9))) == ["ended"]
     assert engine.next_deadline() is None
+
+
+def test_a_call_presence_never_lists_ends_when_the_settle_time_passes() -> None:
+    """Do-not-disturb sends the call straight to voicemail and presence never lists it. Its silence
+    cannot be told from a late presence that would still tell the call's story, so the end waits out
+    the settle time (the README's known limitation): voicemail at once, missed 3 s after the hang-up."""
+    engine = engine_for()
+    assert run(engine, telephony(1, "VoiceMail"), telephony(2, "Disconnected")) == ["voicemail"]
+    assert engine.next_deadline() == at(0.1 + 3)
+    assert types(engine.tick(at(3.0))) == []
+    assert types(engine.tick(at(3.1))) == ["missed"]
+    assert engine.state(EXT).calls == ()
