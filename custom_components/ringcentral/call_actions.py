@@ -89,23 +89,23 @@ class CallAction:
 
 
 async def _hang_up(client: RingCentralClient, tsid: str, _party: str, _call: ServiceCall) -> None:
-    await client.hang_up(tsid, max_wait=0)
+    await client.control.hang_up(tsid, max_wait=0)
 
 
 async def _hold(client: RingCentralClient, tsid: str, party: str, _call: ServiceCall) -> None:
-    await client.hold(tsid, party, max_wait=0)
+    await client.control.hold(tsid, party, max_wait=0)
 
 
 async def _resume(client: RingCentralClient, tsid: str, party: str, _call: ServiceCall) -> None:
-    await client.unhold(tsid, party, max_wait=0)
+    await client.control.unhold(tsid, party, max_wait=0)
 
 
 async def _reject(client: RingCentralClient, tsid: str, party: str, _call: ServiceCall) -> None:
-    await client.reject(tsid, party, max_wait=0)
+    await client.control.reject(tsid, party, max_wait=0)
 
 
 async def _transfer(client: RingCentralClient, tsid: str, party: str, call: ServiceCall) -> None:
-    await client.transfer(tsid, party, **transfer_target(call.data), max_wait=0)
+    await client.control.transfer(tsid, party, **transfer_target(call.data), max_wait=0)
 
 
 CALL_ACTIONS: Final[dict[str, CallAction]] = {
@@ -158,7 +158,7 @@ async def _async_ring_out(target: ExtensionTarget, call: ServiceCall) -> Service
         caller_id = phone_number(caller_id, ATTR_CALLER_ID)
     _require(target, PERMISSION_RING_OUT)
     try:
-        status = await coordinator.client.ring_out(
+        status = await coordinator.client.control.ring_out(
             target.extension_id,
             to=to,
             from_=from_,

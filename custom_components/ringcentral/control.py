@@ -113,7 +113,7 @@ class Control:
         """
         edit = self.edits.begin(extension_id, field, value)
         try:
-            answer: Presence = await self._client.set_presence(
+            answer: Presence = await self._client.control.set_presence(
                 extension_id, **{field: camel(value)}, max_wait=0
             )
         except BaseException:

@@ -74,7 +74,7 @@ def revoke(sim: Simulator, permission: str) -> None:
 
 
 async def test_set_presence(sim: Simulator, client: RingCentralClient, me: str) -> None:
-    presence = await client.set_presence("~", dnd_status="DoNotAcceptAnyCalls", user_status="Busy")
+    presence = await client.control.set_presence("~", dnd_status="DoNotAcceptAnyCalls", user_status="Busy")
 
     assert presence.extension_id == me
     assert (presence.dnd_status, presence.user_status, presence.presence_status) == (
@@ -84,7 +84,7 @@ async def test_set_presence(sim: Simulator, client: RingCentralClient, me: str) 
     )
     assert not presence.detailed
     other = list(sim.state.account.extensions)[1]
-    assert (await client.set_presence(other, user_status="Offline")).extension_id == other
+    assert (await client.control.set_presence(other, user_status="Offline")).extension_id == other
     truth = sim.state.calls.ground_truth()
     assert (truth[me]["dndStatus"], truth[other]["userStatus"]) == ("DoNotAcceptAnyCalls", "Offline")
     assert [e["group"] for e in sent(sim, "/presence", "PUT")] == ["Medium", "Medium"]
@@ -92,9 +92,9 @@ async def test_set_presence(sim: Simulator, client: RingCentralClient, me: str) 
 
 async def test_every_settable_value(client: RingCentralClient) -> None:
     for dnd in DND_STATUSES:
-        assert (await client.set_presence("~", dnd_status=dnd)).dnd_status == dnd
+        assert (await client.control.set_presence("~", dnd_status=dnd)).dnd_status == dnd
     for status in USER_STATUSES:
-        assert (await client.set_presence("~", user_status=status)).user_status == status
+        assert (await client.control.set_presence("~", user_status=status)).user_status == status
 
 
 @pytest.mark.parametrize(
@@ -112,9 +112,9 @@ async def test_set_presence_checks_its_arguments(
     sim: Simulator, client: RingCentralClient, kwargs: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        await client.set_presence("~", **kwargs)
+        await client.control.set_presence("~", **kwargs)
     with pytest.raises(ValueError, match="not a RingCentral id"):
-        await client.set_presence("1/2", user_status="Busy")
+        await client.control.set_presence("1/2", user_status="Busy")
     assert sent(sim, "/presence") == []
 
 
@@ -124,14 +124,14 @@ async def test_set_presence_refusals(
     admin, second = list(sim.state.account.extensions)[:2]
     user = make_client(sim, extension_id=second)
     with pytest.raises(MissingPermissionsError) as not_admin:
-        await user.set_presence(admin, user_status="Busy")
+        await user.control.set_presence(admin, user_status="Busy")
     assert not_admin.value.permissions == ("EditPresenceStatus",)
     with pytest.raises(ApiError) as unknown:
-        await client.set_presence("404404", user_status="Busy")
+        await client.control.set_presence("404404", user_status="Busy")
     assert unknown.value.status == 404
     revoke(sim, "EditPresence")
     with pytest.raises(MissingPermissionsError) as revoked:
-        await client.set_presence("~", user_status="Busy")
+        await client.control.set_presence("~", user_status="Busy")
     assert revoked.value.permissions == ("EditPresence",)
 
 
@@ -141,29 +141,29 @@ async def test_set_presence_refusals(
 async def test_hold_unhold_hang_up(sim: Simulator, client: RingCentralClient, me: str) -> None:
     tsid, party_id = call(sim, me)
 
-    held = await client.hold(tsid, party_id)
+    held = await client.control.hold(tsid, party_id)
     assert held.id == party_id
     assert held.status is not None
     assert held.status.code == "Hold"
     assert sim.state.calls.ground_truth()[me]["telephonyStatus"] == "OnHold"
-    resumed = await client.unhold(tsid, party_id)
+    resumed = await client.control.unhold(tsid, party_id)
     assert resumed.status is not None
     assert resumed.status.code == "Answered"
-    assert await client.hang_up(tsid) is None
+    assert await client.control.hang_up(tsid) is None
     assert sim.state.calls.session(tsid) is None
     assert {e["group"] for e in sent(sim, "/telephony/sessions/")} == {"Light"}
 
     with pytest.raises(ApiError) as gone:
-        await client.hang_up(tsid)
+        await client.control.hang_up(tsid)
     assert (gone.value.status, gone.value.error_code) == (404, "TAS-102")
     with pytest.raises(ApiError) as party_gone:
-        await client.hold(tsid, party_id)
+        await client.control.hold(tsid, party_id)
     assert party_gone.value.status == 404
 
 
 async def test_reject(sim: Simulator, client: RingCentralClient, me: str) -> None:
     tsid, party_id = call(sim, me, answered=False)
-    assert await client.reject(tsid, party_id) is None
+    assert await client.control.reject(tsid, party_id) is None
     session = await client.get_telephony_session(tsid)
     assert session is not None
     party = session.party(party_id)
@@ -177,18 +177,18 @@ async def test_an_action_the_call_does_not_allow_is_409(
 ) -> None:
     tsid, party_id = call(sim, me, answered=False)
     with pytest.raises(ApiError) as ringing:
-        await client.hold(tsid, party_id)
+        await client.control.hold(tsid, party_id)
     assert (ringing.value.status, ringing.value.error_code) == (409, "TAS-409")
     sim.state.calls.step(tsid)
     with pytest.raises(ApiError) as answered:
-        await client.reject(tsid, party_id)
+        await client.control.reject(tsid, party_id)
     assert answered.value.status == 409
 
 
 async def test_unknown_party_is_404(sim: Simulator, client: RingCentralClient, me: str) -> None:
     tsid, _party_id = call(sim, me)
     with pytest.raises(ApiError) as caught:
-        await client.unhold(tsid, "no-such-party")
+        await client.control.unhold(tsid, "no-such-party")
     assert (caught.value.status, caught.value.error_code) == (404, "CMN-102")
 
 
@@ -196,7 +196,7 @@ async def test_transfer(sim: Simulator, client: RingCentralClient, me: str) -> N
     other = list(sim.state.account.extensions.values())[1]
     tsid, party_id = call(sim, me)
 
-    party = await client.transfer(tsid, party_id, extension_number=other.extension_number)
+    party = await client.control.transfer(tsid, party_id, extension_number=other.extension_number)
 
     assert party.status is not None
     assert party.status.code == "Gone"
@@ -204,12 +204,12 @@ async def test_transfer(sim: Simulator, client: RingCentralClient, me: str) -> N
     truth = sim.state.calls.ground_truth()
     assert (truth[me]["telephonyStatus"], truth[other.id]["telephonyStatus"]) == ("NoCall", "Ringing")
     tsid, party_id = call(sim, me)
-    assert (await client.transfer(tsid, party_id, phone_number=OUTSIDE)).status is not None
+    assert (await client.control.transfer(tsid, party_id, phone_number=OUTSIDE)).status is not None
     tsid, party_id = call(sim, me)
-    await client.transfer(tsid, party_id, voicemail=other.id)
+    await client.control.transfer(tsid, party_id, voicemail=other.id)
     tsid, party_id = call(sim, me)
     with pytest.raises(ApiError) as unknown:
-        await client.transfer(tsid, party_id, extension_number="999")
+        await client.control.transfer(tsid, party_id, extension_number="999")
     assert unknown.value.status == 400
 
 
@@ -230,11 +230,11 @@ async def test_transfer_checks_its_arguments(
     sim: Simulator, client: RingCentralClient, kwargs: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        await client.transfer("tsid", "party", **kwargs)
+        await client.control.transfer("tsid", "party", **kwargs)
     with pytest.raises(ValueError, match="telephony_session_id"):
-        await client.hold("", "party")
+        await client.control.hold("", "party")
     with pytest.raises(ValueError, match="party_id"):
-        await client.reject("tsid", "a?b")
+        await client.control.reject("tsid", "a?b")
     assert sent(sim, "/telephony/") == []
 
 
@@ -243,14 +243,14 @@ async def test_call_control_without_the_permission(
 ) -> None:
     tsid, party_id = call(sim, me)
     revoke(sim, "CallControl")
-    for action in (client.hold, client.unhold, client.reject):
+    for action in (client.control.hold, client.control.unhold, client.control.reject):
         with pytest.raises(MissingPermissionsError) as caught:
             await action(tsid, party_id)
         assert caught.value.permissions == ("CallControl",)
     with pytest.raises(MissingPermissionsError):
-        await client.hang_up(tsid)
+        await client.control.hang_up(tsid)
     with pytest.raises(MissingPermissionsError):
-        await client.transfer(tsid, party_id, phone_number=OUTSIDE)
+        await client.control.transfer(tsid, party_id, phone_number=OUTSIDE)
 
 
 # -- RingOut -------------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ async def test_ring_out(sim: Simulator, client: RingCentralClient, me: str) -> N
     sim.state.config.api_calls_step = True
     ext = sim.state.account.extensions[me]
 
-    ringout = await client.ring_out(
+    ringout = await client.control.ring_out(
         "~", to=OUTSIDE, from_=ext.phone_number, caller_id=ext.phone_number, play_prompt=False
     )
 
@@ -270,13 +270,13 @@ async def test_ring_out(sim: Simulator, client: RingCentralClient, me: str) -> N
     tsid = sim.state.calls.running()[-1]
     sim.state.calls.step(tsid)
     sim.state.calls.step(tsid)
-    status = await client.get_ring_out(me, ringout.id)
+    status = await client.control.get_ring_out(me, ringout.id)
     assert (status.call_status, status.caller_status, status.callee_status) == (RINGOUT_SUCCESS,) * 3
     assert sim.state.calls.ground_truth()[me]["activeCalls"][0]["direction"] == "Outbound"
-    assert await client.cancel_ring_out("~", ringout.id) is None
+    assert await client.control.cancel_ring_out("~", ringout.id) is None
     assert sim.state.calls.ground_truth()[me]["telephonyStatus"] == "NoCall"
     with pytest.raises(ApiError) as forgotten:
-        await client.get_ring_out("~", ringout.id)
+        await client.control.get_ring_out("~", ringout.id)
     assert forgotten.value.status == 404
     groups = [(e["method"], e["group"]) for e in sent(sim, "/ring-out")]
     assert groups == [("POST", HEAVY), ("GET", LIGHT), ("DELETE", HEAVY), ("GET", LIGHT)]
@@ -295,29 +295,29 @@ async def test_ring_out_checks_its_arguments(
     sim: Simulator, client: RingCentralClient, kwargs: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        await client.ring_out("~", **kwargs)
+        await client.control.ring_out("~", **kwargs)
     with pytest.raises(ValueError, match="ringout_id"):
-        await client.get_ring_out("~", "a/b")
+        await client.control.get_ring_out("~", "a/b")
     assert sent(sim, "/ring-out") == []
 
 
 async def test_ring_out_refusals(sim: Simulator, client: RingCentralClient) -> None:
     with pytest.raises(ApiError) as unknown:
-        await client.get_ring_out("~", "no-such-ringout")
+        await client.control.get_ring_out("~", "no-such-ringout")
     assert unknown.value.status == 404
     revoke(sim, "RingOut")
     with pytest.raises(MissingPermissionsError) as caught:
-        await client.ring_out("~", to=OUTSIDE, from_="+16505550101")
+        await client.control.ring_out("~", to=OUTSIDE, from_="+16505550101")
     assert caught.value.permissions == ("RingOut",)
 
 
 async def test_ten_ring_outs_a_minute_and_no_429(sim: Simulator, client: RingCentralClient) -> None:
     sim.state.config.api_calls_step = True
     for _ in range(10):
-        await client.ring_out("~", to=OUTSIDE, from_="+16505550101")
+        await client.control.ring_out("~", to=OUTSIDE, from_="+16505550101")
 
     with pytest.raises(RateLimitedError) as caught:
-        await client.ring_out("~", to=OUTSIDE, from_="+16505550101")
+        await client.control.ring_out("~", to=OUTSIDE, from_="+16505550101")
 
     assert caught.value.group == HEAVY
     assert caught.value.retry_after > 0
@@ -358,13 +358,13 @@ async def test_a_429_fails_at_once(
     await control(sim, "faults", {"type": "http", "path": "/hold$", "status": 429, "retry_after": 45})
 
     with pytest.raises(RateLimitedError) as caught:
-        await client.hold(tsid, party_id)
+        await client.control.hold(tsid, party_id)
 
     assert caught.value.retry_after == pytest.approx(45, abs=2)
     assert sleeps == []
     assert len(sent(sim, "/hold")) == 1
     # max_wait=None waits like any request and then goes through.
-    held = await client.hold(tsid, party_id, max_wait=None)
+    held = await client.control.hold(tsid, party_id, max_wait=None)
     assert held.status is not None
     assert sleeps
 
@@ -376,12 +376,12 @@ async def test_an_action_is_sent_once(
     await control(sim, "faults", {"type": "http", "path": "/hold$", "status": 503})
 
     with pytest.raises(TemporarilyUnavailableError):
-        await client.hold(tsid, party_id, max_wait=None)
+        await client.control.hold(tsid, party_id, max_wait=None)
     assert len(sent(sim, "/hold")) == 1
     # A status read is retried like any read.
-    ringout = await client.ring_out("~", to=OUTSIDE, from_="+16505550101")
+    ringout = await client.control.ring_out("~", to=OUTSIDE, from_="+16505550101")
     await control(sim, "faults", {"type": "http", "path": "/ring-out/", "method": "GET", "status": 503})
-    assert (await client.get_ring_out("~", ringout.id, max_wait=None)).id == ringout.id
+    assert (await client.control.get_ring_out("~", ringout.id, max_wait=None)).id == ringout.id
     assert [e["status"] for e in sent(sim, "/ring-out/")] == [503, 200]
 
 
@@ -399,7 +399,7 @@ async def test_an_action_never_waits_in_front_of_presence_reads(
     await wait_for(lambda: limiter.group(LIGHT).penalty_until > 0)
 
     with pytest.raises(RateLimitedError) as caught:
-        await client.hold(tsid, party_id)
+        await client.control.hold(tsid, party_id)
     assert caught.value.group == LIGHT
     assert 0 < caught.value.retry_after <= 30
 
@@ -439,5 +439,5 @@ def test_ringout_answers_keep_unknown_statuses() -> None:
 async def test_max_wait_is_a_number_of_seconds(sim: Simulator, client: RingCentralClient) -> None:
     for bad in (True, "1", float("inf")):
         with pytest.raises(ValueError, match="max_wait"):
-            await client.hang_up("tsid", max_wait=bad)  # type: ignore[arg-type]
+            await client.control.hang_up("tsid", max_wait=bad)  # type: ignore[arg-type]
     assert sent(sim, "/telephony/") == []

@@ -1,4 +1,4 @@
-"""The typed fast path (msgspec, `wire.py`) and the tolerant readers of `models.py` agree on every body.
+"""The typed fast path (msgspec, `wire.py`) and the tolerant readers of `models` agree on every body.
 
 Bodies are official samples and simulator-shaped ones with fields replaced by awkward values (numeric
 ids, `"true"`, epoch milliseconds, timestamps msgspec would read differently, wrong types, legacy
@@ -18,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.ringcentral.aioringcentral import models
 from custom_components.ringcentral.aioringcentral.errors import ParseError
 from custom_components.ringcentral.aioringcentral.models import (
     Presence,
@@ -26,6 +25,8 @@ from custom_components.ringcentral.aioringcentral.models import (
     parse_presence,
     parse_telephony_session,
 )
+from custom_components.ringcentral.aioringcentral.models.presence import _fast_presence
+from custom_components.ringcentral.aioringcentral.models.sessions import _fast_session
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SETTINGS = settings(
@@ -212,7 +213,7 @@ def _readers(parse: Any, *args: Any, **kwargs: Any) -> Any:
 )
 def test_presence_paths_agree(body: dict[str, Any], extension_id: str | None, detailed: bool | None) -> None:
     expected = _readers(Presence.from_dict, body, extension_id=extension_id, detailed=detailed)
-    fast = models._fast_presence(body, extension_id, detailed)
+    fast = _fast_presence(body, extension_id, detailed)
     if fast is not None:
         assert fast == expected
         _exactly_typed(fast)
@@ -223,7 +224,7 @@ def test_presence_paths_agree(body: dict[str, Any], extension_id: str | None, de
 @given(mutated(SESSION_BODIES))
 def test_session_paths_agree(body: dict[str, Any]) -> None:
     expected = _readers(TelephonySessionEvent.from_dict, body)
-    fast = models._fast_session(body)
+    fast = _fast_session(body)
     if fast is not None:
         assert fast == expected
         _exactly_typed(fast)
@@ -232,14 +233,14 @@ def test_session_paths_agree(body: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("body", PRESENCE_BODIES)
 def test_well_formed_presence_takes_the_fast_path(body: dict[str, Any]) -> None:
-    fast = models._fast_presence(body, None, None)
+    fast = _fast_presence(body, None, None)
     assert fast is not None
     assert fast == Presence.from_dict(body)
 
 
 @pytest.mark.parametrize("body", SESSION_BODIES)
 def test_well_formed_session_takes_the_fast_path(body: dict[str, Any]) -> None:
-    fast = models._fast_session(body)
+    fast = _fast_session(body)
     assert fast is not None
     assert fast == TelephonySessionEvent.from_dict(body)
 

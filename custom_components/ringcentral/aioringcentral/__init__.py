@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import filters
+from .api_control import ControlApi
 from .api_directory import DirectoryApi
 from .api_messages import MessagesApi
 from .auth import TokenSet
@@ -81,6 +82,7 @@ __all__ = [
     "CallStateEngine",
     "Contact",
     "Continuity",
+    "ControlApi",
     "DirectoryApi",
     "DirectoryCache",
     "DirectoryChange",

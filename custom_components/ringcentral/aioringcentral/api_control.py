@@ -1,8 +1,8 @@
 """Acting on RingCentral: presence (do-not-disturb, availability), call control, RingOut.
 
-`ControlApi` is a mixin of `RingCentralClient`: call these on the client (`client.hold(...)`).
-They use the client's `_call` plumbing (authentication, rate limiter, error mapping) with two
-differences from the reads the integration watches with:
+`client.control` (`ControlApi`): call these on it (`client.control.hold(...)`). They use the
+client's `_call` plumbing (authentication, rate limiter, error mapping) with two differences from the
+reads the integration watches with:
 
 - `max_wait` (default 0): an action that would have to wait for its usage-plan group (a penalty
   window, a spent budget) raises `RateLimitedError(retry_after=…)` at once instead of queueing in front
@@ -19,7 +19,6 @@ Every argument is checked before anything is sent (`ValueError`). Refusals map a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from . import validate
@@ -28,6 +27,7 @@ from .models_control import DND_STATUSES, USER_STATUSES, RingOutStatus
 
 if TYPE_CHECKING:
     from .requester import Response
+    from .rest import RingCentralClient
 
 _ACCOUNT: Final = "/restapi/v1.0/account/~"
 _NO_CONTENT: Final = (200, 204)
@@ -45,23 +45,10 @@ def _ringout_path(ext: str, ringout_id: str | None = None) -> str:
 
 
 class ControlApi:
-    """Presence, call control and RingOut methods of `RingCentralClient`."""
+    """Presence, call control and RingOut, over a `RingCentralClient`'s requests."""
 
-    if TYPE_CHECKING:
-
-        async def _call(
-            self,
-            method: str,
-            path: str,
-            *,
-            params: Mapping[str, str] | None = None,
-            json_body: Any = None,
-            headers: Mapping[str, str] | None = None,
-            group: str | None = None,
-            ok: tuple[int, ...] = (200,),
-            max_wait: float | None = None,
-            retries: int | None = None,
-        ) -> Response: ...
+    def __init__(self, client: RingCentralClient) -> None:
+        self._client = client
 
     async def _act(
         self,
@@ -74,7 +61,7 @@ class ControlApi:
     ) -> Response:
         """Send an action once, waiting for its group at most `max_wait` seconds."""
         wait = validate.max_wait(max_wait)
-        return await self._call(method, path, json_body=json_body, ok=ok, max_wait=wait, retries=0)
+        return await self._client._call(method, path, json_body=json_body, ok=ok, max_wait=wait, retries=0)
 
     # -- presence ----------------------------------------------------------------------------------
 
@@ -182,7 +169,7 @@ class ControlApi:
     async def get_ring_out(self, ext: str, ringout_id: str, *, max_wait: float | None = 0) -> RingOutStatus:
         """Where a RingOut stands (`GET …/ring-out/{id}`; Light). A read: retried like any."""
         path = _ringout_path(ext, ringout_id)
-        response = await self._call("GET", path, max_wait=validate.max_wait(max_wait))
+        response = await self._client._call("GET", path, max_wait=validate.max_wait(max_wait))
         return RingOutStatus.from_dict(response.json_object())
 
     async def cancel_ring_out(self, ext: str, ringout_id: str, *, max_wait: float | None = 0) -> None:

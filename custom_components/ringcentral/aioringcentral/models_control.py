@@ -1,6 +1,6 @@
 """Typed answers of the acting endpoints (call control, RingOut) and the values they take.
 
-Same rules as `models.py`: frozen and slotted, ids are `str`, enum-like values stay plain `str`
+Same rules as `models`: frozen and slotted, ids are `str`, enum-like values stay plain `str`
 (unknown ones kept), missing optional fields are `None`, a payload of the wrong shape is a `ParseError`.
 """
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from .errors import ParseError
-from .models import _list, _mapping, _opt_int, _opt_str, _opt_strs, _opt_time, _req_str, status_is
+from .models.codes import status_is
+from .models.readers import _list, _mapping, _opt_int, _opt_str, _opt_strs, _opt_time, _req_str
 
 TYPE_VOICEMAIL = "VoiceMail"
 TYPE_SMS = "SMS"

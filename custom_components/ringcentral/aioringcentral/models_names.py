@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .models import _list, _mapping, _opt_str, _opt_strs, _req_str, status_is
+from .models.codes import status_is
+from .models.readers import _list, _mapping, _opt_str, _opt_strs, _req_str
 
 # Fields of a personal contact that hold phone numbers (fax fields are left out: nobody calls from them).
 _CONTACT_PHONES = (

@@ -69,10 +69,10 @@ class WsToken:
     expires_at: float
 
 
-class RingCentralClient(ControlApi):
+class RingCentralClient:
     """An authenticated RingCentral REST client for one app and one JWT user.
 
-    Reads are defined here; acting (presence, call control, RingOut) comes from `ControlApi`.
+    Reads are defined here; acting (presence, call control, RingOut) is `client.control` (`ControlApi`).
     """
 
     def __init__(
@@ -123,7 +123,8 @@ class RingCentralClient(ControlApi):
             on_tokens=on_tokens,
             clock=clock,
         )
-        # Messages, SMS and numbers; names (directory, contacts): small API classes over `_call`.
+        # Acting; messages, SMS and numbers; names (directory, contacts): small API classes over `_call`.
+        self.control = ControlApi(self)
         self.messages = MessagesApi(self)
         self.directory = DirectoryApi(self)
 

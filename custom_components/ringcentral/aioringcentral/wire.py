@@ -1,7 +1,7 @@
 """The JSON shapes of the two notification bodies that come by the thousand, as strict msgspec types.
 
 `msgspec.convert` checks a decoded body against these in C, several times faster than the readers
-in `models.py` walk it in Python. They are deliberately strict: ids only as strings, integers only
+in `models` walk it in Python. They are deliberately strict: ids only as strings, integers only
 as integers, booleans only as booleans, timestamps as strings (parsed by `models.parse_time`, not by
 msgspec, whose RFC 3339 reader accepts and rounds differently). Whatever does not fit (a numeric id,
 `"true"`, epoch milliseconds, a legacy field, a malformed body) is left to the tolerant readers,
