@@ -46,7 +46,8 @@ from .ringout import RingOuts
 from .scenarios import CATALOG
 from .subscriptions import SubscriptionManager
 from .webhook import WebhookDelivery
-from .ws_gateway import WebSocketDelivery, WsGateway
+from .ws_delivery import WebSocketDelivery
+from .ws_gateway import WsGateway
 
 
 @dataclass(eq=False)

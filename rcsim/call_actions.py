@@ -35,7 +35,7 @@ from .call_model import Change, Endpoint, Party, ScenarioRun, Session, Step
 from .calls import CallEngine
 from .config import SimConfig
 from .model import Extension
-from .scenarios import RING, TALK, VOICEMAIL
+from .scenario_context import RING, TALK, VOICEMAIL
 
 RINGING_CODES = frozenset({"Setup", "Proceeding"})
 DND_ALL = "DoNotAcceptAnyCalls"

@@ -1,7 +1,7 @@
 """What a call is made of: sessions, parties and their ends, and the scenario steps that change them.
 
-Plain data, shared by the call engine (`calls.py`), the bodies it publishes (`call_bodies.py`) and the
-scenarios (`scenarios.py`).
+Plain data, shared by the call engine (`call_state.py`, `calls.py`), the bodies it publishes
+(`call_bodies.py`) and the scenarios (`scenarios.py`).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from .call_model import Change, Endpoint, Party, Session, Step
 from .calls import CallEngine
 from .config import SimConfig
 from .model import Account, Extension
-from .scenarios import RING, TALK
+from .scenario_context import RING, TALK
 
 # At most this many RingOuts are remembered (the oldest are forgotten: their GET answers 404).
 MAX_RINGOUTS = 1000

@@ -2,11 +2,12 @@
 
 A WS *session* (named by its `wsc` token) owns at most one subscription and outlives its connection
 for `ws_recovery_timeout`: notifications meanwhile are buffered (newest `ws_recovery_buffer_size`
-kept) and replayed when the client reconnects with `&wsc=`. Sessions, connections and frames are in
-`ws_session.py`; `WebSocketDelivery` is the subscription manager's transport over this gateway.
+kept) and replayed when the client reconnects with `&wsc=`. The gateway's sessions and their recovery
+are in `ws_recovery.py`; a session, its connections and their frames in `ws_session.py`;
+`WebSocketDelivery`, the subscription manager's transport over this gateway, in `ws_delivery.py`.
 
 Error codes RingCentral documents: `WSG-902` (idle timeout) and `WSG-903` (absolute timeout). The
-others below are the simulator's own choice (RingCentral does not publish them).
+others (here and in `ws_recovery.py`) are the simulator's own choice (RingCentral does not publish them).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import secrets
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -26,9 +26,9 @@ from .clock import SimClock
 from .config import SimConfig
 from .faults import Faults
 from .log import SimLog
-from .subscription_model import Subscription
 from .subscriptions import SubscriptionManager
-from .ws_session import Close, Frame, GatewaySocket, WsConnection, WsSession, dump, error_frame
+from .ws_recovery import WsSessions
+from .ws_session import Close, Frame, GatewaySocket, WsConnection, dump, error_frame
 
 IDLE_TIMEOUT = "WSG-902"
 ABSOLUTE_TIMEOUT = "WSG-903"
@@ -36,8 +36,6 @@ MISSING_TOKEN = "OAU-123"  # noqa: S105 - an error code, not a secret
 INVALID_TOKEN = "OAU-213"  # noqa: S105 - an error code, not a secret
 MALFORMED_FRAME = "WSG-101"
 UNSUPPORTED_FRAME = "WSG-102"
-RECOVERY_EXPIRED = "WSG-801"  # unknown wsc, or the recovery window has passed
-RECOVERY_REFUSED = "WSG-802"  # injected failure, or the wsc belongs to another user
 
 # How often (real seconds) timeouts and recovery windows are checked.
 HOUSEKEEPING_PERIOD = 0.05
@@ -68,9 +66,10 @@ class WsGateway:
         self._clock = clock
         self._auth = auth
         self._subscriptions = subscriptions
-        self._faults = faults
         self._log = log
-        self._sessions: dict[str, WsSession] = {}
+        self._sessions = WsSessions(
+            config=config, clock=clock, subscriptions=subscriptions, faults=faults, log=log
+        )
         self._connections: set[WsConnection] = set()
         self._housekeeper: asyncio.Task[None] | None = None
         self._writers: set[asyncio.Task[None]] = set()
@@ -95,13 +94,7 @@ class WsGateway:
         if conn is not None and not conn.closing:
             conn.send("ServerNotification", notification, notification=notification)
             return True
-        if self._recovery_expired(session):
-            self._end_session(session, "recovery window passed")
-            return False
-        session.buffer.append(notification)
-        while len(session.buffer) > max(0, self._config.ws_recovery_buffer_size):
-            session.buffer.popleft()
-        return True
+        return self._sessions.buffer(session, notification)
 
     def drop_all(self, error_code: str | None = None) -> int:
         """Fault: close every connection (an `Error` frame first when a code is given, else abruptly).
@@ -168,7 +161,7 @@ class WsGateway:
             self._log.record("websocket", action="rejected", error=code)
             return ws
         self.start()
-        session, recovery = self._open_session(auth, request.query.get("wsc"))
+        session, recovery = self._sessions.open(auth, request.query.get("wsc"))
         now = self._clock.now()
         conn = WsConnection(
             ws=ws, request=request, session=session, clock=self._clock, opened_at=now, last_traffic=now
@@ -178,7 +171,7 @@ class WsGateway:
         writer = asyncio.get_running_loop().create_task(conn.write())
         self._writers.add(writer)
         writer.add_done_callback(self._writers.discard)
-        conn.send("ConnectionDetails", self._connection_details(session, recovery))
+        conn.send("ConnectionDetails", self._sessions.connection_details(session, recovery))
         if recovery is not None and recovery[0] == "Successful":
             while session.buffer:
                 notification = session.buffer.popleft()
@@ -199,53 +192,6 @@ class WsGateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
         return ws
-
-    def _open_session(
-        self, auth: AuthSession, wsc: str | None
-    ) -> tuple[WsSession, tuple[str, str | None] | None]:
-        """The session for a new connection and, on a recovery attempt, (recoveryState, errorCode)."""
-        if wsc is None:
-            return self._new_session(auth), None
-        session = self._sessions.get(wsc)
-        error: str | None = None
-        if session is None or self._recovery_expired(session):
-            error = RECOVERY_EXPIRED
-        elif session.auth.extension.id != auth.extension.id or self._faults.take_recovery_failure():
-            error = RECOVERY_REFUSED
-        if session is not None and error is not None:
-            self._end_session(session, f"recovery failed ({error})")
-        if session is None or error is not None:
-            return self._new_session(auth), ("Failed", error)
-        if session.connection is not None:
-            # The client reconnected before the server saw the old socket go: take the session over.
-            self._take_over(session.connection)
-        session.auth = auth
-        self._log.record("websocket", action="recovered", buffered=len(session.buffer))
-        return session, ("Successful", None)
-
-    def _new_session(self, auth: AuthSession) -> WsSession:
-        session = WsSession(token=secrets.token_urlsafe(24), auth=auth, created_at=self._clock.now())
-        self._sessions[session.token] = session
-        return session
-
-    def _connection_details(
-        self, session: WsSession, recovery: tuple[str, str | None] | None
-    ) -> dict[str, Any]:
-        config = self._config
-        body: dict[str, Any] = {
-            "creationTime": self._clock.iso(session.created_at),
-            "maxConnectionsPerSession": config.ws_max_connections_per_session,
-            "recoveryBufferSize": config.ws_recovery_buffer_size,
-            "recoveryTimeout": round(config.ws_recovery_timeout),
-            "idleTimeout": round(config.ws_idle_timeout),
-            "absoluteTimeout": round(config.ws_absolute_timeout),
-            "maxActiveRequests": config.ws_max_active_requests,
-        }
-        if recovery is not None:
-            body["recoveryState"] = recovery[0]
-            if recovery[1] is not None:
-                body["recoveryErrorCode"] = recovery[1]
-        return body
 
     async def _on_text(self, conn: WsConnection, text: str) -> None:
         try:
@@ -302,47 +248,17 @@ class WsGateway:
     # ---- lifetime -----------------------------------------------------------------------------
 
     def _detach(self, conn: WsConnection) -> None:
-        """A connection ended: its unsent notifications go back to the session's recovery buffer."""
+        """A connection ended; its session waits for a recovery."""
         self._connections.discard(conn)
         conn.closing = True
-        session = conn.session
-        if session.connection is not conn:
-            return
-        unsent = conn.take_unsent()
-        session.buffer.extendleft(reversed(unsent))
-        while len(session.buffer) > max(0, self._config.ws_recovery_buffer_size):
-            session.buffer.popleft()
-        session.connection = None
-        session.disconnected_at = self._clock.now()
-        if session.token in self._sessions:
-            self._log.record("websocket", action="disconnected", buffered=len(session.buffer))
-
-    def _take_over(self, old: WsConnection) -> None:
-        session = old.session
-        session.buffer.extendleft(reversed(old.take_unsent()))
-        session.connection = None
-        old.close(Close(code=WSCloseCode.GOING_AWAY))
-
-    def _recovery_expired(self, session: WsSession) -> bool:
-        if session.connection is not None or session.disconnected_at is None:
-            return False
-        return self._clock.now() - session.disconnected_at > self._config.ws_recovery_timeout
-
-    def _end_session(self, session: WsSession, reason: str) -> None:
-        if self._sessions.pop(session.token, None) is None:
-            return
-        session.buffer.clear()
-        self._subscriptions.drop_ws_session(session.token)
-        if session.connection is not None and not session.connection.closing:
-            session.connection.close(Close(code=WSCloseCode.POLICY_VIOLATION))
-        self._log.record("websocket", action="session_ended", reason=reason)
+        self._sessions.detach(conn)
 
     def on_revoke(self, auth: AuthSession) -> None:
         """The auth session behind a WS session was revoked: close its sockets, end the session."""
-        for session in [s for s in self._sessions.values() if s.auth.id == auth.id]:
+        for session in self._sessions.of_auth(auth):
             if session.connection is not None:
                 self._fail(session.connection, INVALID_TOKEN, "Access token was revoked")
-            self._end_session(session, "auth session revoked")
+            self._sessions.end(session, "auth session revoked")
 
     async def _housekeeping(self) -> None:
         while True:
@@ -359,39 +275,7 @@ class WsGateway:
                 self._fail(conn, ABSOLUTE_TIMEOUT, "Absolute connection timeout")
             elif now - conn.last_traffic >= config.ws_idle_timeout:
                 self._fail(conn, IDLE_TIMEOUT, "Idle connection timeout")
-        for session in list(self._sessions.values()):
-            if self._recovery_expired(session):
-                self._end_session(session, "recovery window passed")
-
-
-class WebSocketDelivery:
-    """The subscription manager's WebSocket transport: a subscription lives with a WS session."""
-
-    permission = "WebSocketsSubscriptions"
-
-    def __init__(self, config: SimConfig, gateway: WsGateway) -> None:
-        self._config = config
-        self._gateway = gateway
-
-    def lifetime(self, requested: int | None) -> int:
-        # WebSocket subscriptions need no renewal while their session lives.
-        return int(self._config.ws_absolute_timeout)
-
-    async def open(self, subscription: Subscription, mode: dict[str, Any]) -> None:
-        subscription.delivery_mode = {"transportType": "WebSocket", "encryption": False}
-
-    async def update(self, subscription: Subscription, mode: dict[str, Any] | None) -> None:
-        return None
-
-    def deliver(self, subscription: Subscription, notification: dict[str, Any]) -> None:
-        if subscription.ws_token is not None:
-            self._gateway.deliver(subscription.ws_token, notification)
-
-    def remove(self, subscription: Subscription) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
+        self._sessions.end_expired()
 
 
 def setup(app: web.Application, gateway: WsGateway, auth: AuthManager) -> None:

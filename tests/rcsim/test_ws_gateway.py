@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 
 from rcsim import SimConfig, Simulator
-from rcsim.ws_gateway import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, RECOVERY_EXPIRED, RECOVERY_REFUSED
+from rcsim.ws_gateway import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
+from rcsim.ws_recovery import RECOVERY_EXPIRED, RECOVERY_REFUSED
 from tests.waiting import wait_for
 
 from .delivery_support import (
