@@ -22,9 +22,10 @@ leave room):
   or RingOut) goes straight to voicemail instead of ringing. Call-queue calls are not diverted.
 
 An action takes the call over: the scenario that was playing it stops at its next step that would
-change it (see `CallEngine.apply`). What follows an action (the target answers, the caller leaves a
-message and hangs up) runs as the session's own run, under its telephonySessionId: timed, or one
-`step()` at a time when the run it replaces was in step mode or `config.api_calls_step` is set.
+change it, and whoever is still on the other calls of that scenario hangs up (see
+`CallEngine.apply`). What follows an action (the target answers, the caller leaves a message and
+hangs up) runs as the session's own run, under its telephonySessionId: timed, or one `step()` at a
+time when the run it replaces was in step mode or `config.api_calls_step` is set.
 """
 
 from __future__ import annotations

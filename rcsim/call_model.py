@@ -135,3 +135,5 @@ class ScenarioRun:
     step_mode: bool
     speed: float
     task: asyncio.Task[None] | None = None
+    # The sessions its steps changed (hung up if the run stops with them still live).
+    sessions: list[Session] = field(default_factory=list)

@@ -25,6 +25,9 @@ from .model import Account, Extension
 
 _LOGGER = logging.getLogger(__name__)
 
+# Party codes of a call still ringing.
+RINGING = frozenset({"Setup", "Proceeding"})
+
 ScenarioBuilder = Callable[["CallEngine", Extension, Extension | None], Plan]
 
 
@@ -162,8 +165,30 @@ class CallEngine(CallState):
         if run is not None and any(c.party.session.owner not in (None, run) for c in changes):
             _LOGGER.debug("run %s stops: the API took its call over", run.id)
             run.steps.clear()
+            self._hang_up(run)
             return
         super().apply(changes)
+        if run is not None:
+            for change in changes:
+                if all(s is not change.party.session for s in run.sessions):
+                    run.sessions.append(change.party.session)
+
+    def _hang_up(self, run: ScenarioRun) -> None:
+        """A stopped run's other calls end: whoever is still on them hangs up (a ringing inbound party
+        missed it), so no call of a script that no longer applies stays live for good."""
+        changes = [
+            Change(
+                party,
+                "Disconnected",
+                missed_call=True if party.direction == "Inbound" and party.code in RINGING else None,
+            )
+            for session in run.sessions
+            if session.owner in (None, run)
+            for party in session.parties
+            if party.code and not party.terminal
+        ]
+        if changes:
+            super().apply(changes)
 
     def next_run_id(self, prefix: str) -> str:
         self._run_counter += 1

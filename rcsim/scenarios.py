@@ -12,7 +12,8 @@ another, park, transfers and call queues, are in `scenarios_handover.py`):
 - `inbound_flicker`: a ringing call shows NoCall in presence for a moment (`terminationType`
   "intermediate") and then Ringing again, while telephony stays `Proceeding`: a quirk users report.
 - DND `DoNotAcceptAnyCalls` sends a scenario's new inbound call straight to voicemail, and the
-  scenario stops there (`call_actions.py`); call-queue calls are not diverted.
+  scenario stops there, its other calls hung up (`call_actions.py`); call-queue calls are not
+  diverted.
 """
 
 from __future__ import annotations

@@ -346,3 +346,17 @@ async def test_a_timed_scenario_stops_when_the_api_takes_its_call_over() -> None
     assert [s for k, _e, s in sim.summary() if k == T] == [["Proceeding"], ["VoiceMail"], ["Disconnected"]]
     assert sim.engine.running() == []
     await sim.engine.close()
+
+
+def test_a_scenario_stopped_by_a_diversion_hangs_up_the_calls_it_still_has(sim: Harness) -> None:
+    """An attended transfer's consult call reaches a target on full DND: its voicemail takes the
+    consult call over and the scenario stops there. The call it held for the transfer must not stay
+    live for good: its caller hangs up (a property test found three such calls left ringing on hold)."""
+    sim.engine.set_presence(sim.other, dnd_status="DoNotAcceptAnyCalls")
+    tsid = sim.engine.start("attended_transfer", sim.me, other_extension_id=sim.other, step=True)
+    step_through(sim.engine, tsid)
+    for run_id in sim.engine.running():  # the consult call's voicemail, a run of its own
+        step_through(sim.engine, run_id)
+    assert sim.engine.running() == []
+    assert all(t["telephonyStatus"] == "NoCall" for t in sim.engine.ground_truth().values())
+    assert sim.engine.session(tsid) is None
