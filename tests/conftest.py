@@ -14,8 +14,17 @@ from pathlib import Path
 
 import pytest
 from _pytest.terminal import TerminalReporter
+from hypothesis import settings
 
 import custom_components.ringcentral  # noqa: F401  (import order matters, see above)
+
+# Property tests draw the same examples on every run ("repeatable", the default, what `scripts/test`
+# and CI run), so a run's result never depends on luck; `HYPOTHESIS_PROFILE=explore` draws new random
+# examples on every run, to look for what the fixed ones miss (an example it finds becomes an `@example`;
+# the engine's property tests also take ENGINE_PROPERTY_EXAMPLES / ENGINE_PATH_EXAMPLES).
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
