@@ -131,8 +131,9 @@ class Control:
     @callback
     def async_settle(self, extension_ids: Iterable[str]) -> None:
         """The engine changed these extensions: edits they now show are done."""
-        for ext_id in extension_ids:
-            self.edits.settle(ext_id, self._engine_view(ext_id))
+        if self.edits.showing:  # else nothing to settle: spare the views
+            for ext_id in extension_ids:
+                self.edits.settle(ext_id, self._engine_view(ext_id))
         self._async_schedule()
 
     @callback

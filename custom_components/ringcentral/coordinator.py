@@ -80,7 +80,9 @@ class RingCentralCoordinator:
         self.lookup_name: NameLookup = no_name
         # Late-bound: `names.py` replaces `lookup_name` once it runs.
         names: NameLookup = lambda number: self.lookup_name(number)  # noqa: E731, PLW0108
-        self.fanout = Fanout(hass, entry.entry_id, self.devices, self.view, names)
+        self.fanout = Fanout(
+            hass, entry.entry_id, self.devices, self.view, available=self.is_available, names=names
+        )
         self.resync = Resync(hass, entry, client, self.engine, self, restored_sessions=token_store.sessions)
         # What the entry may change, and the presence it set (laid over the engine's view).
         self.control = Control(

@@ -81,10 +81,9 @@ class RingCentralSelect(RingCentralExtensionEntity, SelectEntity):
     ) -> None:
         super().__init__(coordinator, extension_id, description)
 
-    @property
-    def available(self) -> bool:
+    def _available(self, extension_available: bool) -> bool:
         """Also unavailable while the app lacks EditPresence."""
-        return super().available and self.coordinator.control.permitted(PERMISSION_EDIT_PRESENCE)
+        return extension_available and self.coordinator.control.permitted(PERMISSION_EDIT_PRESENCE)
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:
