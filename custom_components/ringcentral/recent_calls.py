@@ -94,10 +94,13 @@ class RecentCalls:
         self.calls: deque[FinishedCall] = deque(maxlen=size)
         # Per open call: whether it was answered, whether it went to voicemail.
         self._open: OrderedDict[CallKey, tuple[bool, bool]] = OrderedDict()
+        # `as_list` until a call is added: each state write shows it, a call's end changes it.
+        self._listed: list[dict[str, Any]] | None = None
 
     def restore(self, calls: Iterable[FinishedCall]) -> None:
         """The finished calls known before a restart, oldest first."""
         self.calls.extend(calls)
+        self._listed = None
 
     def apply(self, event: CallEventData, at: datetime) -> FinishedCall | None:
         """Take one call event (fired at `at`); the finished call when it was the call's end."""
@@ -121,11 +124,14 @@ class RecentCalls:
             result=_result(event, answered=answered, voicemail=voicemail),
         )
         self.calls.append(call)
+        self._listed = None
         return call
 
     def as_list(self) -> list[dict[str, Any]]:
-        """The finished calls, newest first."""
-        return [call.as_dict() for call in reversed(self.calls)]
+        """The finished calls, newest first (a new list; the dicts are shared, never to be changed)."""
+        if self._listed is None:
+            self._listed = [call.as_dict() for call in reversed(self.calls)]
+        return list(self._listed)
 
 
 def _result(event: CallEventData, *, answered: bool, voicemail: bool) -> str:

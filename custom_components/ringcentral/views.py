@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from .aioringcentral.engine import CallEvent, ExtensionState
+from .aioringcentral.engine import CallEvent, CallState, ExtensionState
 from .const import BUSY_STATUSES, CALL_STATUSES
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -141,26 +141,41 @@ class ExtensionUpdate:
 def extension_view(state: ExtensionState, names: NameLookup = no_name) -> ExtensionView:
     """The extension's state in HA's vocabulary; a name RingCentral did not send is looked up in
     `names`."""
-    calls = tuple(
-        {
-            "telephony_session_id": call.telephony_session_id,
-            "party_id": call.party_id,
-            "session_id": call.session_id,
-            "direction": direction(call.direction),
-            "status": call_status(call.status),
-            "from": call.from_number,
-            "from_name": call.from_name or names(call.from_number),
-            "to": call.to_number,
-            "to_name": call.to_name or names(call.to_number),
-            "start_time": None if call.start_time is None else call.start_time.isoformat(),
-            "queue_call": call.queue_call,
-        }
-        for call in state.calls
-    )
     return ExtensionView(
         call_status=call_status(state.telephony_status),
-        active_calls=calls,
+        active_calls=tuple(_call_dict(call, names) for call in state.calls),
         presence_status=snake(state.presence_status),
         user_status=snake(state.user_status),
         dnd_status=snake(state.dnd_status),
     )
+
+
+# A call's dict by the call and the names it shows: built once per call state, not once per view of its
+# extension (every update of an extension makes a new view). Shared by views, so never changed
+# (`ExtensionView.attributes` hands out copies); emptied when full.
+_CALL_DICTS: dict[tuple[CallState, str | None, str | None], dict[str, Any]] = {}
+_CALL_DICTS_SIZE = 1024
+
+
+def _call_dict(call: CallState, names: NameLookup) -> dict[str, Any]:
+    from_name = call.from_name or names(call.from_number)
+    to_name = call.to_name or names(call.to_number)
+    key = (call, from_name, to_name)
+    if (cached := _CALL_DICTS.get(key)) is not None:
+        return cached
+    if len(_CALL_DICTS) >= _CALL_DICTS_SIZE:
+        _CALL_DICTS.clear()
+    cached = _CALL_DICTS[key] = {
+        "telephony_session_id": call.telephony_session_id,
+        "party_id": call.party_id,
+        "session_id": call.session_id,
+        "direction": direction(call.direction),
+        "status": call_status(call.status),
+        "from": call.from_number,
+        "from_name": from_name,
+        "to": call.to_number,
+        "to_name": to_name,
+        "start_time": None if call.start_time is None else call.start_time.isoformat(),
+        "queue_call": call.queue_call,
+    }
+    return cached
