@@ -138,34 +138,40 @@ class ExtensionUpdate:
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def extension_view(state: ExtensionState, names: NameLookup = no_name) -> ExtensionView:
-    """The extension's state in HA's vocabulary; a name RingCentral did not send is looked up in
-    `names`."""
-    return ExtensionView(
-        call_status=call_status(state.telephony_status),
-        active_calls=tuple(_call_dict(call, names) for call in state.calls),
-        presence_status=snake(state.presence_status),
-        user_status=snake(state.user_status),
-        dnd_status=snake(state.dnd_status),
-    )
+# A call as a view shows it: the call, and the names shown for its numbers.
+type _CallKey = tuple[CallState, str | None, str | None]
 
 
-# A call's dict by the call and the names it shows: built once per call state, not once per view of its
-# extension (every update of an extension makes a new view). Shared by views, so never changed
-# (`ExtensionView.attributes` hands out copies); emptied when full.
-_CALL_DICTS: dict[tuple[CallState, str | None, str | None], dict[str, Any]] = {}
-_CALL_DICTS_SIZE = 1024
+class ExtensionViews:
+    """Makes the extensions' views, reusing a call's dict from the extension's last view while the call
+    and its names are unchanged (every update of an extension makes a new view; most of its calls are
+    as they were). The dicts are shared by views, so never changed: `ExtensionView.attributes` copies."""
+
+    def __init__(self) -> None:
+        self._calls: dict[str, dict[_CallKey, dict[str, Any]]] = {}
+
+    def view(self, state: ExtensionState, names: NameLookup = no_name) -> ExtensionView:
+        """The extension's state in HA's vocabulary; a name RingCentral did not send is looked up in
+        `names`."""
+        last = self._calls.get(state.extension_id, {})
+        current: dict[_CallKey, dict[str, Any]] = {}
+        calls = []
+        for call in state.calls:
+            key = (call, call.from_name or names(call.from_number), call.to_name or names(call.to_number))
+            data = current[key] = last.get(key) or _call_dict(*key)
+            calls.append(data)
+        self._calls[state.extension_id] = current
+        return ExtensionView(
+            call_status=call_status(state.telephony_status),
+            active_calls=tuple(calls),
+            presence_status=snake(state.presence_status),
+            user_status=snake(state.user_status),
+            dnd_status=snake(state.dnd_status),
+        )
 
 
-def _call_dict(call: CallState, names: NameLookup) -> dict[str, Any]:
-    from_name = call.from_name or names(call.from_number)
-    to_name = call.to_name or names(call.to_number)
-    key = (call, from_name, to_name)
-    if (cached := _CALL_DICTS.get(key)) is not None:
-        return cached
-    if len(_CALL_DICTS) >= _CALL_DICTS_SIZE:
-        _CALL_DICTS.clear()
-    cached = _CALL_DICTS[key] = {
+def _call_dict(call: CallState, from_name: str | None, to_name: str | None) -> dict[str, Any]:
+    return {
         "telephony_session_id": call.telephony_session_id,
         "party_id": call.party_id,
         "session_id": call.session_id,
@@ -178,4 +184,3 @@ def _call_dict(call: CallState, names: NameLookup) -> dict[str, Any]:
         "start_time": None if call.start_time is None else call.start_time.isoformat(),
         "queue_call": call.queue_call,
     }
-    return cached
