@@ -89,9 +89,10 @@ class Fanout:
     @callback
     def async_send(self, update: EngineUpdate) -> None:
         """One signal per changed extension; every call event also goes on the bus, in order."""
+        extensions = self._devices.extensions
         events: dict[str, list[CallEventData]] = {}
         for event in update.events:
-            if event.extension_id not in self._devices.extensions:
+            if event.extension_id not in extensions:
                 continue
             data = call_event_data(event, self._names)
             events.setdefault(event.extension_id, []).append(data)
@@ -105,8 +106,8 @@ class Fanout:
                 },
             )
         at = dt_util.utcnow()
-        for ext_id in set(update.changed) | set(events):
-            if ext_id in self._devices.extensions:
+        for ext_id in set(update.changed).union(events) if events else update.changed:
+            if ext_id in extensions:
                 async_dispatcher_send(
                     self._hass,
                     extension_signal(self._entry_id, ext_id),
