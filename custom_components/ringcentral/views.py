@@ -139,7 +139,7 @@ class ExtensionUpdate:
 
 
 # A call as a view shows it: the call, and the names shown for its numbers.
-type _CallKey = tuple[CallState, str | None, str | None]
+type _Shown = tuple[CallState, str | None, str | None]
 
 
 class ExtensionViews:
@@ -148,17 +148,22 @@ class ExtensionViews:
     as they were). The dicts are shared by views, so never changed: `ExtensionView.attributes` copies."""
 
     def __init__(self) -> None:
-        self._calls: dict[str, dict[_CallKey, dict[str, Any]]] = {}
+        # Per extension, its last view's calls by (telephonySessionId, partyId).
+        self._calls: dict[str, dict[tuple[str, str], tuple[_Shown, dict[str, Any]]]] = {}
 
     def view(self, state: ExtensionState, names: NameLookup = no_name) -> ExtensionView:
         """The extension's state in HA's vocabulary; a name RingCentral did not send is looked up in
         `names`."""
         last = self._calls.get(state.extension_id, {})
-        current: dict[_CallKey, dict[str, Any]] = {}
+        current: dict[tuple[str, str], tuple[_Shown, dict[str, Any]]] = {}
         calls = []
         for call in state.calls:
-            key = (call, call.from_name or names(call.from_number), call.to_name or names(call.to_number))
-            data = current[key] = last.get(key) or _call_dict(*key)
+            shown = (call, call.from_name or names(call.from_number), call.to_name or names(call.to_number))
+            key = (call.telephony_session_id, call.party_id)
+            # One comparison (the engine makes new, equal calls) rather than hashing every field.
+            previous = last.get(key)
+            data = previous[1] if previous is not None and previous[0] == shown else _call_dict(*shown)
+            current[key] = (shown, data)
             calls.append(data)
         self._calls[state.extension_id] = current
         return ExtensionView(
