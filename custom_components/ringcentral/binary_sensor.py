@@ -92,8 +92,10 @@ class RingCentralExtensionBinarySensor(RingCentralExtensionEntity, BinarySensorE
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:
-        self._attr_is_on = self.entity_description.value_fn(view)
-        return self._attr_is_on
+        value = self.entity_description.value_fn(view)
+        if value != self._attr_is_on:  # each `_attr_` set also clears HA's cached property
+            self._attr_is_on = value
+        return value
 
 
 class RingCentralAccountBinarySensor(RingCentralAccountEntity, BinarySensorEntity):

@@ -67,11 +67,11 @@ class RingCentralCallsSensor(RingCentralExtensionEntity, RestoreSensor):
         raise NotImplementedError
 
     @callback
-    def _async_handle_update(self, update: ExtensionUpdate) -> None:
+    def _async_handle_update(self, update: ExtensionUpdate, available: bool) -> None:
         for event in update.events:
             if self._async_apply(event, update.at):
                 self._version += 1
-        super()._async_handle_update(update)
+        super()._async_handle_update(update, available)
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:

@@ -131,9 +131,12 @@ class Control:
     @callback
     def async_settle(self, extension_ids: Iterable[str]) -> None:
         """The engine changed these extensions: edits they now show are done."""
-        for ext_id in extension_ids:
-            self.edits.settle(ext_id, self._engine_view(ext_id))
-        self._async_schedule()
+        # Without edits shown there is nothing to settle, and no deadline unless the timer has one.
+        if self.edits.showing:
+            for ext_id in extension_ids:
+                self.edits.settle(ext_id, self._engine_view(ext_id))
+        if self.edits.showing or self._timer.armed:
+            self._async_schedule()
 
     @callback
     def async_resynced(self) -> None:

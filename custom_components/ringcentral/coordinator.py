@@ -32,7 +32,7 @@ from .resync import Resync
 from .router import NotificationRouter
 from .timers import DeadlineTimer
 from .token_store import TokenStore
-from .views import ExtensionView, NameLookup, extension_view, no_name
+from .views import ExtensionView, ExtensionViews, NameLookup, no_name
 
 if TYPE_CHECKING:
     from .messages import RingCentralMessages
@@ -78,9 +78,12 @@ class RingCentralCoordinator:
         self.devices = ExtensionDevices(hass, entry, client, self.monitor, self._async_extensions_changed)
         # Caller names (set by `names.py` when it runs): fill in names notifications lack.
         self.lookup_name: NameLookup = no_name
+        self._views = ExtensionViews()
         # Late-bound: `names.py` replaces `lookup_name` once it runs.
         names: NameLookup = lambda number: self.lookup_name(number)  # noqa: E731, PLW0108
-        self.fanout = Fanout(hass, entry.entry_id, self.devices, self.view, names)
+        self.fanout = Fanout(
+            hass, entry.entry_id, self.devices, self.view, available=self.is_available, names=names
+        )
         self.resync = Resync(hass, entry, client, self.engine, self, restored_sessions=token_store.sessions)
         # What the entry may change, and the presence it set (laid over the engine's view).
         self.control = Control(
@@ -162,7 +165,7 @@ class RingCentralCoordinator:
         return self.control.edits.overlay(extension_id, self._engine_view(extension_id))
 
     def _engine_view(self, extension_id: str) -> ExtensionView:
-        return extension_view(self.engine.state(extension_id), self.lookup_name)
+        return self._views.view(self.engine.state(extension_id), self.lookup_name)
 
     @callback
     def async_add_extensions_listener(self, listener: ExtensionsListener) -> CALLBACK_TYPE:

@@ -17,7 +17,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .aioringcentral.models import AccountInfo, ExtensionInfo
-from .const import DOMAIN, account_signal, extension_signal
+from .const import DOMAIN, account_signal
 from .extensions import extension_name
 
 if TYPE_CHECKING:
@@ -89,24 +89,24 @@ class RingCentralExtensionEntity(Entity):
     @property
     def available(self) -> bool:
         """Unavailable while notifications cannot flow beyond the recovery window (never stale)."""
-        return self.coordinator.is_available(self.extension_id)
+        return self._available(self.coordinator.is_available(self.extension_id))
+
+    def _available(self, extension_available: bool) -> bool:
+        """Whether this entity is available, given whether its extension is (subclasses add to it)."""
+        return extension_available
 
     async def async_added_to_hass(self) -> None:
         """Listen to this extension's signal only."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                extension_signal(self.coordinator.entry_id, self.extension_id),
-                self._async_handle_update,
-            )
-        )
+        fanout = self.coordinator.fanout
+        self.async_on_remove(fanout.async_listen(self.extension_id, self._async_handle_update))
         self._last_written = (self.available, self._async_refresh(self.coordinator.view(self.extension_id)))
 
     @callback
-    def _async_handle_update(self, update: ExtensionUpdate) -> None:
-        """React to a change of the extension (state or availability); skip writes that change nothing."""
-        written = (self.available, self._async_refresh(update.view))
+    def _async_handle_update(self, update: ExtensionUpdate, available: bool) -> None:
+        """React to a change of the extension (state or `available`, the extension's availability);
+        skip writes that change nothing."""
+        written = (self._available(available), self._async_refresh(update.view))
         if written != self._last_written:
             self._last_written = written
             self.async_write_ha_state()

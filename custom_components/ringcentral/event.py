@@ -50,11 +50,11 @@ class RingCentralEventEntity(RingCentralExtensionEntity, EventEntity):
         return None  # an event entity's state is its last event; only availability comes from the view
 
     @callback
-    def _async_handle_update(self, update: ExtensionUpdate) -> None:
+    def _async_handle_update(self, update: ExtensionUpdate, available: bool) -> None:
         if not update.events:
-            super()._async_handle_update(update)  # availability may have changed
+            super()._async_handle_update(update, available)  # availability may have changed
             return
-        self._last_written = (self.available, None)
+        self._last_written = (self._available(available), None)
         for event in update.events:
             self._trigger_event(event.type, event.attributes())
             self.async_write_ha_state()

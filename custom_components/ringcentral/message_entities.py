@@ -34,9 +34,8 @@ class RingCentralMessageEntity(RingCentralExtensionEntity):
         super().__init__(coordinator, extension_id, description)
         self.messages = messages
 
-    @property
-    def available(self) -> bool:
-        return super().available and self.messages.available(self.extension_id)
+    def _available(self, extension_available: bool) -> bool:
+        return extension_available and self.messages.available(self.extension_id)
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()

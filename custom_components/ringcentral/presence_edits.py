@@ -62,6 +62,11 @@ class PresenceEdits:
         """Whether notifications need to be watched at all."""
         return bool(self._in_flight or self._shown)
 
+    @property
+    def showing(self) -> bool:
+        """Whether any answered edit is laid over the engine's view."""
+        return bool(self._shown)
+
     def begin(self, extension_id: str, field: str, value: str) -> Edit:
         """A PUT is about to be sent."""
         if field not in FIELDS:

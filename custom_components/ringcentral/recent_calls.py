@@ -94,10 +94,14 @@ class RecentCalls:
         self.calls: deque[FinishedCall] = deque(maxlen=size)
         # Per open call: whether it was answered, whether it went to voicemail.
         self._open: OrderedDict[CallKey, tuple[bool, bool]] = OrderedDict()
+        # `calls` as dicts, made once per call (each state write lists them all).
+        self._dicts: deque[dict[str, Any]] = deque(maxlen=size)
 
     def restore(self, calls: Iterable[FinishedCall]) -> None:
         """The finished calls known before a restart, oldest first."""
-        self.calls.extend(calls)
+        for call in calls:
+            self.calls.append(call)
+            self._dicts.append(call.as_dict())
 
     def apply(self, event: CallEventData, at: datetime) -> FinishedCall | None:
         """Take one call event (fired at `at`); the finished call when it was the call's end."""
@@ -121,11 +125,12 @@ class RecentCalls:
             result=_result(event, answered=answered, voicemail=voicemail),
         )
         self.calls.append(call)
+        self._dicts.append(call.as_dict())
         return call
 
     def as_list(self) -> list[dict[str, Any]]:
-        """The finished calls, newest first."""
-        return [call.as_dict() for call in reversed(self.calls)]
+        """The finished calls, newest first (a new list of dicts that are shared: never to be changed)."""
+        return list(reversed(self._dicts))
 
 
 def _result(event: CallEventData, *, answered: bool, voicemail: bool) -> str:

@@ -81,17 +81,18 @@ class RingCentralSelect(RingCentralExtensionEntity, SelectEntity):
     ) -> None:
         super().__init__(coordinator, extension_id, description)
 
-    @property
-    def available(self) -> bool:
+    def _available(self, extension_available: bool) -> bool:
         """Also unavailable while the app lacks EditPresence."""
-        return super().available and self.coordinator.control.permitted(PERMISSION_EDIT_PRESENCE)
+        return extension_available and self.coordinator.control.permitted(PERMISSION_EDIT_PRESENCE)
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:
         value = self.entity_description.value_fn(view)
         # `unknown` (RingCentral's Unknown) and anything new show as unknown.
-        self._attr_current_option = value if value in self.options else None
-        return self._attr_current_option
+        option = value if value in self.options else None
+        if option != self._attr_current_option:  # each `_attr_` set also clears HA's cached property
+            self._attr_current_option = option
+        return option
 
     async def async_select_option(self, option: str) -> None:
         """Set the option on RingCentral; the coordinator shows the answer (and signals this entity)."""

@@ -93,12 +93,19 @@ class RingCentralSensor(RingCentralExtensionEntity, SensorEntity):
         description: RingCentralSensorEntityDescription,
     ) -> None:
         super().__init__(coordinator, extension_id, description)
+        # The view the attributes were last made from (they are a function of it).
+        self._attrs_view: ExtensionView | None = None
+        self._attrs: dict[str, Any] | None = None
 
     @callback
     def _async_refresh(self, view: ExtensionView) -> object:
+        # Set only what changed: each `_attr_` set also clears HA's cached property.
         description = self.entity_description
-        value = self._attr_native_value = description.value_fn(view)
-        attributes = None if description.attrs_fn is None else description.attrs_fn(view)
-        if attributes is not None:
-            self._attr_extra_state_attributes = attributes
-        return value, attributes
+        value = description.value_fn(view)
+        if value != self._attr_native_value:
+            self._attr_native_value = value
+        if description.attrs_fn is not None and view != self._attrs_view:
+            self._attrs_view = view
+            self._attrs = description.attrs_fn(view)
+            self._attr_extra_state_attributes = self._attrs
+        return value, self._attrs

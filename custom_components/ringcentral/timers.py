@@ -18,6 +18,11 @@ class DeadlineTimer:
         self._cancel: CALLBACK_TYPE | None = None
         self._at: datetime | None = None
 
+    @property
+    def armed(self) -> bool:
+        """Whether a deadline is set."""
+        return self._at is not None
+
     @callback
     def async_set(self, deadline: datetime | None) -> None:
         """Fire at `deadline` (None: not at all)."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from .aioringcentral.engine import CallEvent, ExtensionState
+from .aioringcentral.engine import CallEvent, CallState, ExtensionState
 from .const import BUSY_STATUSES, CALL_STATUSES
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -138,29 +138,54 @@ class ExtensionUpdate:
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def extension_view(state: ExtensionState, names: NameLookup = no_name) -> ExtensionView:
-    """The extension's state in HA's vocabulary; a name RingCentral did not send is looked up in
-    `names`."""
-    calls = tuple(
-        {
-            "telephony_session_id": call.telephony_session_id,
-            "party_id": call.party_id,
-            "session_id": call.session_id,
-            "direction": direction(call.direction),
-            "status": call_status(call.status),
-            "from": call.from_number,
-            "from_name": call.from_name or names(call.from_number),
-            "to": call.to_number,
-            "to_name": call.to_name or names(call.to_number),
-            "start_time": None if call.start_time is None else call.start_time.isoformat(),
-            "queue_call": call.queue_call,
-        }
-        for call in state.calls
-    )
-    return ExtensionView(
-        call_status=call_status(state.telephony_status),
-        active_calls=calls,
-        presence_status=snake(state.presence_status),
-        user_status=snake(state.user_status),
-        dnd_status=snake(state.dnd_status),
-    )
+# A call as a view shows it: the call, and the names shown for its numbers.
+type _Shown = tuple[CallState, str | None, str | None]
+
+
+class ExtensionViews:
+    """Makes the extensions' views, reusing a call's dict from the extension's last view while the call
+    and its names are unchanged (every update of an extension makes a new view; most of its calls are
+    as they were). The dicts are shared by views, so never changed: `ExtensionView.attributes` copies."""
+
+    def __init__(self) -> None:
+        # Per extension, its last view's calls by (telephonySessionId, partyId).
+        self._calls: dict[str, dict[tuple[str, str], tuple[_Shown, dict[str, Any]]]] = {}
+
+    def view(self, state: ExtensionState, names: NameLookup = no_name) -> ExtensionView:
+        """The extension's state in HA's vocabulary; a name RingCentral did not send is looked up in
+        `names`."""
+        last = self._calls.get(state.extension_id, {})
+        current: dict[tuple[str, str], tuple[_Shown, dict[str, Any]]] = {}
+        calls = []
+        for call in state.calls:
+            shown = (call, call.from_name or names(call.from_number), call.to_name or names(call.to_number))
+            key = (call.telephony_session_id, call.party_id)
+            # One comparison (the engine makes new, equal calls) rather than hashing every field.
+            previous = last.get(key)
+            data = previous[1] if previous is not None and previous[0] == shown else _call_dict(*shown)
+            current[key] = (shown, data)
+            calls.append(data)
+        self._calls[state.extension_id] = current
+        return ExtensionView(
+            call_status=call_status(state.telephony_status),
+            active_calls=tuple(calls),
+            presence_status=snake(state.presence_status),
+            user_status=snake(state.user_status),
+            dnd_status=snake(state.dnd_status),
+        )
+
+
+def _call_dict(call: CallState, from_name: str | None, to_name: str | None) -> dict[str, Any]:
+    return {
+        "telephony_session_id": call.telephony_session_id,
+        "party_id": call.party_id,
+        "session_id": call.session_id,
+        "direction": direction(call.direction),
+        "status": call_status(call.status),
+        "from": call.from_number,
+        "from_name": from_name,
+        "to": call.to_number,
+        "to_name": to_name,
+        "start_time": None if call.start_time is None else call.start_time.isoformat(),
+        "queue_call": call.queue_call,
+    }
