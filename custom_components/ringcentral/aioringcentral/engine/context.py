@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from ..models import Presence
 from . import lifecycle
 from .calls import CallKey, TrackedCall
+from .deadlines import Deadlines
 from .display import compute_state
 from .ordering import PresenceStream, TelephonyNumbering
 from .records import CallEvent, EngineUpdate, ExtensionState
@@ -34,6 +35,7 @@ class ExtensionRecord:
         "p_op",
         "presence_status",
         "pstream",
+        "queued",
         "telephony",
         "telephony_status",
         "user_status",
@@ -59,8 +61,10 @@ class ExtensionRecord:
         self.calls: dict[CallKey, TrackedCall] = {}
         # Hashes of the last ended call keys: 8 bytes each, not a set of tuples of strings.
         self.ended: array[int] | None = None
-        # When its earliest wait began (None: nothing waits), as of the last `Context.refresh_waits`.
+        # When its earliest wait began (None: nothing waits), as of the last `Deadlines.refresh`, and
+        # the deadline it has on the heap there (None: none).
         self.wait_from: datetime | None = None
+        self.queued: datetime | None = None
 
     def is_ended(self, key: CallKey) -> bool:
         return self.ended is not None and hash(key) in self.ended
@@ -95,10 +99,9 @@ class Context:
         # Engine operations (each entry point and each snapshot start is one) and call creation order.
         self.op = 0
         self.order = 0
+        self.deadlines = Deadlines(settle)
         # Extensions with a deadline (a gap, a settling terminal, a call waiting for presence).
-        self.pending: set[str] = set()
-        # Extensions touched since their `wait_from` was last computed.
-        self.stale_waits: set[str] = set()
+        self.pending = self.deadlines.pending
         self.restart = RestartMemory()
         # Events the lifecycle table refused, by "state->event".
         self.absorbed: Counter[str] = Counter()
@@ -138,23 +141,14 @@ class Context:
     def touch(self, ext: ExtensionRecord) -> None:
         """An entry point is about to change `ext`: remember its state before."""
         batch = self._current()
-        self.stale_waits.add(ext.id)
+        self.deadlines.stale.add(ext.id)
         if ext.id not in batch.before:
             batch.before[ext.id] = ext.view or compute_state(ext)
             ext.view = None
 
     def refresh_waits(self) -> None:
-        """Recompute `wait_from` of the extensions touched since (every change goes through `touch`);
-        one nothing waits for leaves `pending` (it has no deadline). Per touched extension, so a
-        deadline costs no scan of every pending extension's calls."""
-        for ext_id in self.stale_waits:
-            ext = self.exts.get(ext_id)
-            if ext is None:
-                continue
-            ext.wait_from = earliest_wait(ext)
-            if ext.wait_from is None:
-                self.pending.discard(ext_id)
-        self.stale_waits.clear()
+        """Recompute the waits of the extensions touched since (every change goes through `touch`)."""
+        self.deadlines.refresh(self.exts)
 
     def lose(self, ext: ExtensionRecord) -> None:
         """Notifications about `ext` were lost: the caller should re-read it."""
@@ -225,14 +219,3 @@ class Context:
                 duration=duration,
             )
         )
-
-
-def earliest_wait(ext: ExtensionRecord) -> datetime | None:
-    """When the earliest of the extension's waits began (each ends `settle` later), None if none.
-    A terminal's settle time does not run out while the presence stream waits for a gap
-    (`settlement.settle`), so its end signal does not count then."""
-    stream_waits = ext.pstream.waiting_since is not None
-    moments = [ext.pstream.waiting_since, ext.telephony.gap_since]
-    for call in ext.calls.values():
-        moments.extend((None if stream_waits else call.end_signal_at, call.t_wait_since, call.disagree_since))
-    return min((moment for moment in moments if moment is not None), default=None)
