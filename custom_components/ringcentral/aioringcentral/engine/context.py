@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..models import Presence
@@ -16,6 +15,8 @@ from .display import compute_state
 from .ordering import PresenceStream, TelephonyNumbering
 from .records import CallEvent, EngineUpdate, ExtensionState
 from .restart import UNKNOWN, RestartMemory
+
+_NOTHING = EngineUpdate()
 
 # Ended calls remembered per extension, so late notifications cannot revive them.
 ENDED_MEMORY = 16
@@ -78,13 +79,15 @@ class ExtensionRecord:
                 self.ended.pop(0)
 
 
-@dataclass
 class Batch:
     """One entry point's effects: the state of each touched extension before it, events, losses."""
 
-    before: dict[str, ExtensionState] = field(default_factory=dict)
-    events: list[CallEvent] = field(default_factory=list)
-    lost: set[str] = field(default_factory=set)
+    __slots__ = ("before", "events", "lost")
+
+    def __init__(self) -> None:
+        self.before: dict[str, ExtensionState] = {}
+        self.events: list[CallEvent] = []
+        self.lost: set[str] = set()
 
 
 class Context:
@@ -140,7 +143,9 @@ class Context:
 
     def touch(self, ext: ExtensionRecord) -> None:
         """An entry point is about to change `ext`: remember its state before."""
-        batch = self._current()
+        batch = self.batch
+        if batch is None:
+            raise RuntimeError("no engine entry point under way")
         self.deadlines.stale.add(ext.id)
         if ext.id not in batch.before:
             batch.before[ext.id] = ext.view or compute_state(ext)
@@ -167,10 +172,28 @@ class Context:
         return view
 
     def result(self) -> EngineUpdate:
+        """End the entry point: which touched extensions' states differ from before, the events, losses.
+
+        Each touched extension's state is computed once and cached (from its state before, so an
+        unchanged one is that very object: see `display.compute_state`)."""
         batch = self._current()
         self.batch = None
-        changed = frozenset(ext_id for ext_id, before in batch.before.items() if self.state(ext_id) != before)
-        return EngineUpdate(changed, tuple(batch.events), frozenset(batch.lost))
+        changed: list[str] = []
+        exts = self.exts
+        for ext_id, before in batch.before.items():
+            ext = exts.get(ext_id)
+            after: ExtensionState
+            if ext is None:
+                after = ExtensionState(ext_id)
+            elif ext.view is not None:
+                after = ext.view
+            else:
+                after = ext.view = compute_state(ext, before)
+            if after is not before and after != before:
+                changed.append(ext_id)
+        if not changed and not batch.events and not batch.lost:
+            return _NOTHING
+        return EngineUpdate(frozenset(changed), tuple(batch.events), frozenset(batch.lost))
 
     # -- calls
 

@@ -20,6 +20,8 @@ from .settlement import settle, terminate
 # Notification uuids remembered engine-wide (a repeated uuid is a duplicate).
 UUID_MEMORY = 256
 
+_PRESENCE_KINDS = frozenset((FilterKind.PRESENCE, FilterKind.ACCOUNT_PRESENCE))
+
 
 class CallStateEngine:
     """Per-extension call state from presence and telephony notifications and REST snapshots.
@@ -133,9 +135,10 @@ class CallStateEngine:
             self._uuid_order.append(notification.uuid)
             if len(self._uuid_order) > UUID_MEMORY:
                 self._uuids.discard(self._uuid_order.popleft())
-        if notification.kind in (FilterKind.PRESENCE, FilterKind.ACCOUNT_PRESENCE):
+        kind = notification.kind
+        if kind in _PRESENCE_KINDS:
             return self.apply_presence(notification.presence(), now)
-        if notification.kind == FilterKind.TELEPHONY_SESSIONS:
+        if kind == FilterKind.TELEPHONY_SESSIONS:
             return self.apply_telephony(notification.telephony_session(), now)
         return EngineUpdate()
 
@@ -222,8 +225,13 @@ class CallStateEngine:
     def _expire(self, now: datetime) -> None:
         """Give up on gaps, hand calls to telephony and settle terminals whose time has come."""
         ctx = self._ctx
-        ctx.refresh_waits()
-        for ext in ctx.deadlines.due(ctx.exts, now):
+        deadlines = ctx.deadlines
+        if deadlines.stale:
+            deadlines.refresh(ctx.exts)
+        due = deadlines.due(ctx.exts, now)
+        if not due:
+            return
+        for ext in due:
             ctx.touch(ext)
             stream = ext.pstream
             if stream.waiting_since is not None and now - stream.waiting_since >= ctx.settle:

@@ -30,9 +30,15 @@ from .phases import EVENT_ENDED, EVENT_MISSED, EVENT_VOICEMAIL
 
 def settle(ctx: Context, ext: ExtensionRecord, now: datetime) -> None:
     """Fire terminals that every expected source agrees on, or whose settle time passed."""
+    if not ext.calls:
+        return
     want_presence = ctx.expects(ext.id, telephony=False)
     want_telephony = ctx.expects(ext.id, telephony=True)
     for call in list(ext.calls.values()):
+        signal = call.t_ended or call.p_final or (call.p_absent >= 1 and not telephony_live(call))
+        if not signal:
+            call.end_signal_at = None
+            continue
         # Telephony vouching for a live call outweighs presence leaving it out, but not presence's
         # explicit NoCall (final): that starts the settle time even if telephony's end was lost.
         # Leaving out a call only a snapshot listed (REST carries no sequence) may be older than its
@@ -40,10 +46,6 @@ def settle(ctx: Context, ext: ExtensionRecord, now: datetime) -> None:
         presence_over = (
             call.p_final or (call.p_absent >= 2 and call.p_heard) or (call.p_absent >= 1 and call.t_ended)
         )
-        signal = call.t_ended or call.p_final or (call.p_absent >= 1 and not telephony_live(call))
-        if not signal:
-            call.end_signal_at = None
-            continue
         if call.end_signal_at is None:
             call.end_signal_at = now
             ctx.pending.add(ext.id)
