@@ -135,8 +135,11 @@ def hand_to_telephony(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> 
 def agreed_phase(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> str | None:
     """The phase every subscribed source's latest word shows the call in, if they agree on one it
     can move to (not ringing: a call never goes back to it; not voicemail: presence cannot show it)."""
-    want_presence = ctx.expects(ext.id, telephony=False)
-    want_telephony = ctx.expects(ext.id, telephony=True)
+    # `Context.expects`, inline: this runs for every observation.
+    sources = ctx.presence_sources
+    want_presence = sources is None or ext.id in sources
+    sources = ctx.telephony_sources
+    want_telephony = sources is None or ext.id in sources
     presence = None if call.presence is None else call.presence.phase
     telephony = None if call.telephony is None else call.telephony.phase
     if want_presence and want_telephony:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .calls import TrackedCall, telephony_live
-from .phases import STATUS_PRECEDENCE, aggregate, status_of_phase
+from .phases import STATUS_OF_PHASE, STATUS_PRECEDENCE, aggregate
 from .records import CallState, ExtensionState
 
 if TYPE_CHECKING:
@@ -27,10 +27,11 @@ def visible_status(call: TrackedCall) -> str | None:
     """The call's sensor status, or None while it is not on the user's phone."""
     if call.t_ended or call.p_final:
         return None
-    live = telephony_live(call)
-    if (call.p_absent and not live) or (call.p_hidden and not (live or call.t_session_live)):
-        return None  # presence hides it, and telephony does not say it is still on
-    return status_of_phase(call.phase)
+    if call.p_absent or call.p_hidden:
+        live = telephony_live(call)
+        if (call.p_absent and not live) or (call.p_hidden and not (live or call.t_session_live)):
+            return None  # presence hides it, and telephony does not say it is still on
+    return STATUS_OF_PHASE.get(call.phase) if call.phase is not None else None
 
 
 def compute_state(ext: ExtensionRecord, previous: ExtensionState | None = None) -> ExtensionState:
