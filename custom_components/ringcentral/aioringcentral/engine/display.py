@@ -44,6 +44,8 @@ def compute_state(ext: ExtensionRecord, previous: ExtensionState | None = None) 
     """
     visible: list[tuple[TrackedCall, str]] = []
     for call in ext.calls.values():
+        if call.t_ended or call.p_final:
+            continue  # over (what `visible_status` checks first; calls wait here for the settle time)
         status = visible_status(call)
         if status is not None:
             visible.append((call, status))
