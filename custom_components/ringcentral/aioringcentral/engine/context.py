@@ -3,9 +3,9 @@ one place a call event is made (`Context.emit`), where the lifecycle table gates
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from datetime import datetime, timedelta
+from struct import Struct
 
 from ..models import Presence
 from . import lifecycle
@@ -20,6 +20,7 @@ _NOTHING = EngineUpdate()
 
 # Ended calls remembered per extension, so late notifications cannot revive them.
 ENDED_MEMORY = 16
+_HASH = Struct("<q")  # a call key's hash, as `ExtensionRecord.ended` stores it
 
 
 class ExtensionRecord:
@@ -60,23 +61,33 @@ class ExtensionRecord:
         self.pstream: PresenceStream[Presence] = PresenceStream()
         self.telephony = TelephonyNumbering()
         self.calls: dict[CallKey, TrackedCall] = {}
-        # Hashes of the last ended call keys: 8 bytes each, not a set of tuples of strings.
-        self.ended: array[int] | None = None
+        # Hashes of the last ended call keys, packed 8 bytes each (not a set of tuples of strings):
+        # searched as bytes, which is several times faster than `in` on an array of 16 integers.
+        self.ended: bytearray | None = None
         # When its earliest wait began (None: nothing waits), as of the last `Deadlines.refresh`, and
         # the deadline it has on the heap there (None: none).
         self.wait_from: datetime | None = None
         self.queued: datetime | None = None
 
     def is_ended(self, key: CallKey) -> bool:
-        return self.ended is not None and hash(key) in self.ended
+        return self.ended is not None and _holds(self.ended, _HASH.pack(hash(key)))
 
     def remember_ended(self, key: CallKey) -> None:
         if self.ended is None:
-            self.ended = array("q")
-        if hash(key) not in self.ended:
-            self.ended.append(hash(key))
-            if len(self.ended) > ENDED_MEMORY:
-                self.ended.pop(0)
+            self.ended = bytearray()
+        packed = _HASH.pack(hash(key))
+        if not _holds(self.ended, packed):
+            self.ended += packed
+            if len(self.ended) > ENDED_MEMORY * _HASH.size:
+                del self.ended[: _HASH.size]
+
+
+def _holds(packed_hashes: bytearray, packed: bytes) -> bool:
+    """Whether one of the 8-byte entries is `packed` (a match must start on an entry's boundary)."""
+    index = packed_hashes.find(packed)
+    while index > 0 and index % _HASH.size:
+        index = packed_hashes.find(packed, index + 1)
+    return index >= 0
 
 
 class Batch:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .calls import TrackedCall, telephony_live
-from .phases import STATUS_OF_PHASE, STATUS_PRECEDENCE, aggregate
+from .phases import STATUS_NO_CALL, STATUS_OF_PHASE, STATUS_PRECEDENCE, aggregate
 from .records import CallState, ExtensionState
 
 if TYPE_CHECKING:
@@ -49,12 +49,17 @@ def compute_state(ext: ExtensionRecord, previous: ExtensionState | None = None) 
         status = visible_status(call)
         if status is not None:
             visible.append((call, status))
-    if len(visible) > 1:
+    states: tuple[CallState, ...]
+    if not visible:
+        states = ()
+    elif len(visible) == 1:
+        states = (_call_state(*visible[0]),)
+    else:
         visible.sort(key=_call_order)
-    states = tuple([_call_state(call, status) for call, status in visible])
+        states = tuple([_call_state(call, status) for call, status in visible])
     telephony_status: str | None = None
     if ext.known or states:
-        telephony_status = aggregate([state.status for state in states])
+        telephony_status = aggregate([state.status for state in states]) if states else STATUS_NO_CALL
         if ext.telephony_status in STATUS_PRECEDENCE and not ext.detailed:
             # A presence without a call list still knows the aggregate.
             telephony_status = min((telephony_status, ext.telephony_status), key=STATUS_PRECEDENCE.index)
@@ -82,7 +87,11 @@ def compute_state(ext: ExtensionRecord, previous: ExtensionState | None = None) 
 
 def _same(old: tuple[CallState, ...], new: tuple[CallState, ...]) -> bool:
     """Whether both list the very same `CallState` objects."""
-    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+    if len(old) != len(new):
+        return False
+    if len(new) == 1:
+        return old[0] is new[0]
+    return all(a is b for a, b in zip(old, new, strict=True))
 
 
 def _call_order(item: tuple[TrackedCall, str]) -> tuple[datetime, int]:

@@ -73,7 +73,7 @@ def apply(
         key = presence_key(entry)
         if key is None:
             continue
-        if entry.intermediate:
+        if entry.termination_type is not None and entry.intermediate:
             # A flicker, or an intermediate leg: not a call of its own and not the end of one.
             present.add(key)
             if key in ext.calls:
