@@ -107,8 +107,17 @@ def earliest_wait(ext: ExtensionRecord) -> datetime | None:
     gap_since = ext.telephony.gap_since
     if gap_since is not None and (earliest is None or gap_since < earliest):
         earliest = gap_since
+    # Unrolled (no tuple per call), in the order (end signal, wait for presence, disagreement):
+    # among equal moments the first wins, as `min` would pick it.
     for call in ext.calls.values():
-        for moment in (None if stream_waits else call.end_signal_at, call.t_wait_since, call.disagree_since):
+        if not stream_waits:
+            moment = call.end_signal_at
             if moment is not None and (earliest is None or moment < earliest):
                 earliest = moment
+        moment = call.t_wait_since
+        if moment is not None and (earliest is None or moment < earliest):
+            earliest = moment
+        moment = call.disagree_since
+        if moment is not None and (earliest is None or moment < earliest):
+            earliest = moment
     return earliest
