@@ -12,6 +12,7 @@ The units, each with one job (data flows down this list, never up):
 | unit | job |
 |---|---|
 | `core` | `CallStateEngine`: the entry points, deadlines (`tick`, `next_deadline`) |
+| `deadlines` | which extensions wait, and a heap of when each wait runs out (cost per change, not per wait) |
 | `presence`, `telephony` | what one notification of that source says about each call |
 | `ordering` | per-source order: presence `sequence` per extension, telephony `sequence` per party |
 | `snapshot` | reconcile with a REST read (never regressing newer pushes) |

@@ -62,7 +62,9 @@ def observe(
         if call.base_phase is None and call.phase is None and not call.emitted:
             call.rebase(phase)
             call.announced = lifecycle.baseline(call.announced, phase)
-    view = call.view(telephony)
+    view = call.telephony if telephony else call.presence
+    if view is None:
+        view = call.view(telephony)
     old = view.phase if view.phase is not None else call.base_phase
     if phase != old:
         events = transition(call.inbound, old, phase, view.answered)
@@ -73,14 +75,18 @@ def observe(
         call.vm_pending = True
     if lead:
         merge(ctx, ext, call, view, phase)
-    fire_voicemail(ctx, ext, call)
+    if call.vm_pending and not call.vm_emitted:
+        fire_voicemail(ctx, ext, call)
     watch_agreement(ctx, ext, call, now)
 
 
 def merge(ctx: Context, ext: ExtensionRecord, call: TrackedCall, view: SourceView, phase: str) -> None:
     """Fire the events `view` has beyond those already fired."""
     fired = call.emitted
-    if progress(view.events) <= progress(fired):
+    events = view.events
+    # `progress` of both, inline: this runs for every observation.
+    ahead = len(events) + (_UNSEEN_BEFORE.get(events[0], 0) if events else 0)
+    if ahead <= len(fired) + (_UNSEEN_BEFORE.get(fired[0], 0) if fired else 0):
         return
     if view.events[: len(fired)] == fired:
         new = view.events[len(fired) :]
@@ -137,21 +143,33 @@ def release_held(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> None:
 def agreed_phase(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> str | None:
     """The phase every subscribed source's latest word shows the call in, if they agree on one it
     can move to (not ringing: a call never goes back to it; not voicemail: presence cannot show it)."""
-    phases: set[str | None] = set()
-    if ctx.expects(ext.id, telephony=False):
-        phases.add(None if call.presence is None else call.presence.phase)
-    if ctx.expects(ext.id, telephony=True):
-        phases.add(None if call.telephony is None else call.telephony.phase)
-    if len(phases) != 1:
+    # `Context.expects`, inline: this runs for every observation.
+    sources = ctx.presence_sources
+    want_presence = sources is None or ext.id in sources
+    sources = ctx.telephony_sources
+    want_telephony = sources is None or ext.id in sources
+    presence = None if call.presence is None else call.presence.phase
+    telephony = None if call.telephony is None else call.telephony.phase
+    if want_presence and want_telephony:
+        if presence != telephony:
+            return None
+        phase = presence
+    elif want_presence:
+        phase = presence
+    elif want_telephony:
+        phase = telephony
+    else:
         return None
-    (phase,) = phases
     return None if phase in (None, ALERTING, VOICEMAIL) else phase
 
 
 def watch_agreement(ctx: Context, ext: ExtensionRecord, call: TrackedCall, now: datetime) -> None:
     """Start (or stop) the wait after which the sources' agreed phase wins over the one shown."""
+    if call.t_ended or call.p_final:
+        call.disagree_since = None
+        return
     target = agreed_phase(ctx, ext, call)
-    if target is None or target == call.phase or call.t_ended or call.p_final:
+    if target is None or target == call.phase:
         call.disagree_since = None
     elif call.disagree_since is None:
         call.disagree_since = now

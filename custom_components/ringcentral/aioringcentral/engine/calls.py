@@ -11,6 +11,7 @@ from typing import Any
 from ..models import ActiveCall, Party
 from .lifecycle import NEW
 from .phases import VOICEMAIL, answered_phase, snake
+from .records import CallState
 
 CallKey = tuple[str, str]  # (telephonySessionId, partyId)
 
@@ -60,6 +61,7 @@ class TrackedCall:
         "queue_call",
         "restored",
         "session_id",
+        "shown",
         "start_time",
         "t_alive_late",
         "t_clean",
@@ -142,6 +144,8 @@ class TrackedCall:
         # The operation of presence's last word listing the call (or ending it): as `updated_op`,
         # for presence alone.
         self.p_op = 0
+        # The `CallState` the call was last shown as (`display.compute_state` reuses it while current).
+        self.shown: CallState | None = None
 
     @property
     def inbound(self) -> bool:

@@ -20,6 +20,8 @@ from .settlement import settle, terminate
 # Notification uuids remembered engine-wide (a repeated uuid is a duplicate).
 UUID_MEMORY = 256
 
+_PRESENCE_KINDS = frozenset((FilterKind.PRESENCE, FilterKind.ACCOUNT_PRESENCE))
+
 
 class CallStateEngine:
     """Per-extension call state from presence and telephony notifications and REST snapshots.
@@ -62,8 +64,7 @@ class CallStateEngine:
     def forget(self, extension_id: str) -> None:
         """Drop everything known about an extension."""
         self._ctx.exts.pop(extension_id, None)
-        self._ctx.pending.discard(extension_id)
-        self._ctx.stale_waits.discard(extension_id)
+        self._ctx.deadlines.forget(extension_id)
 
     def monitors(self, extension_id: str) -> bool:
         """Whether notifications for this extension are applied."""
@@ -118,11 +119,7 @@ class CallStateEngine:
         """When `tick` has something to do (a gap to give up on, a terminal to settle), if ever."""
         ctx = self._ctx
         ctx.refresh_waits()
-        earliest = min(
-            (ext.wait_from for ext_id in ctx.pending if (ext := ctx.exts.get(ext_id)) and ext.wait_from),
-            default=None,
-        )
-        return None if earliest is None else earliest + ctx.settle
+        return ctx.deadlines.next(ctx.exts)
 
     # ------------------------------------------------------------------ inputs
 
@@ -138,9 +135,10 @@ class CallStateEngine:
             self._uuid_order.append(notification.uuid)
             if len(self._uuid_order) > UUID_MEMORY:
                 self._uuids.discard(self._uuid_order.popleft())
-        if notification.kind in (FilterKind.PRESENCE, FilterKind.ACCOUNT_PRESENCE):
+        kind = notification.kind
+        if kind in _PRESENCE_KINDS:
             return self.apply_presence(notification.presence(), now)
-        if notification.kind == FilterKind.TELEPHONY_SESSIONS:
+        if kind == FilterKind.TELEPHONY_SESSIONS:
             return self.apply_telephony(notification.telephony_session(), now)
         return EngineUpdate()
 
@@ -228,24 +226,24 @@ class CallStateEngine:
     def _expire(self, now: datetime) -> None:
         """Give up on gaps, hand calls to telephony and settle terminals whose time has come."""
         ctx = self._ctx
-        ctx.refresh_waits()
-        for ext_id in list(ctx.pending):
-            ext = ctx.exts.get(ext_id)
-            if ext is None:
-                ctx.pending.discard(ext_id)
-                continue
-            if ext.wait_from is not None and now - ext.wait_from >= ctx.settle:
-                ctx.touch(ext)
-                stream = ext.pstream
-                if stream.waiting_since is not None and now - stream.waiting_since >= ctx.settle:
-                    presence_unit.give_up(ctx, ext, now)
-                gap_since = ext.telephony.gap_since
-                if gap_since is not None and now - gap_since >= ctx.settle:
-                    ext.telephony.sparse()
-                for call in list(ext.calls.values()):
-                    if call.t_wait_since is not None and now - call.t_wait_since >= ctx.settle:
-                        hand_to_telephony(ctx, ext, call)
-                    if call.disagree_since is not None and now - call.disagree_since >= ctx.settle:
-                        reconcile(ctx, ext, call)
-                settle(ctx, ext, now)
-        ctx.refresh_waits()  # drops the extensions nothing waits for any more from `pending`
+        deadlines = ctx.deadlines
+        if deadlines.stale:
+            deadlines.refresh(ctx.exts)
+        due = deadlines.due(ctx.exts, now)
+        if not due:
+            return
+        for ext in due:
+            ctx.touch(ext)
+            stream = ext.pstream
+            if stream.waiting_since is not None and now - stream.waiting_since >= ctx.settle:
+                presence_unit.give_up(ctx, ext, now)
+            gap_since = ext.telephony.gap_since
+            if gap_since is not None and now - gap_since >= ctx.settle:
+                ext.telephony.sparse()
+            for call in list(ext.calls.values()):
+                if call.t_wait_since is not None and now - call.t_wait_since >= ctx.settle:
+                    hand_to_telephony(ctx, ext, call)
+                if call.disagree_since is not None and now - call.disagree_since >= ctx.settle:
+                    reconcile(ctx, ext, call)
+            settle(ctx, ext, now)
+        ctx.refresh_waits()  # queues the deadlines that changed, drops what nothing waits for

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .calls import TrackedCall, telephony_live
-from .phases import STATUS_PRECEDENCE, aggregate, status_of_phase
+from .phases import STATUS_NO_CALL, STATUS_OF_PHASE, STATUS_PRECEDENCE, aggregate
 from .records import CallState, ExtensionState
 
 if TYPE_CHECKING:
@@ -27,28 +27,53 @@ def visible_status(call: TrackedCall) -> str | None:
     """The call's sensor status, or None while it is not on the user's phone."""
     if call.t_ended or call.p_final:
         return None
-    live = telephony_live(call)
-    if (call.p_absent and not live) or (call.p_hidden and not (live or call.t_session_live)):
-        return None  # presence hides it, and telephony does not say it is still on
-    return status_of_phase(call.phase)
+    if call.p_absent or call.p_hidden:
+        live = telephony_live(call)
+        if (call.p_absent and not live) or (call.p_hidden and not (live or call.t_session_live)):
+            return None  # presence hides it, and telephony does not say it is still on
+    return STATUS_OF_PHASE.get(call.phase) if call.phase is not None else None
 
 
-def compute_state(ext: ExtensionRecord) -> ExtensionState:
-    """The extension's state computed afresh (the engine caches it)."""
+def compute_state(ext: ExtensionRecord, previous: ExtensionState | None = None) -> ExtensionState:
+    """The extension's state computed afresh (the engine caches it).
+
+    Each call keeps the `CallState` it was last shown as (`TrackedCall.shown`), reused while every
+    field it was built from is the very same object; and `previous` (the extension's state before) is
+    returned itself when nothing in it would differ. So an unchanged state is the same object, which
+    the engine's change check compares by identity first.
+    """
     visible: list[tuple[TrackedCall, str]] = []
     for call in ext.calls.values():
+        if call.t_ended or call.p_final:
+            continue  # over (what `visible_status` checks first; calls wait here for the settle time)
         status = visible_status(call)
         if status is not None:
             visible.append((call, status))
-    if len(visible) > 1:
+    states: tuple[CallState, ...]
+    if not visible:
+        states = ()
+    elif len(visible) == 1:
+        states = (_call_state(*visible[0]),)
+    else:
         visible.sort(key=_call_order)
-    states = tuple(_call_state(call, status) for call, status in visible)
+        states = tuple([_call_state(call, status) for call, status in visible])
     telephony_status: str | None = None
     if ext.known or states:
-        telephony_status = aggregate([state.status for state in states])
+        telephony_status = aggregate([state.status for state in states]) if states else STATUS_NO_CALL
         if ext.telephony_status in STATUS_PRECEDENCE and not ext.detailed:
             # A presence without a call list still knows the aggregate.
             telephony_status = min((telephony_status, ext.telephony_status), key=STATUS_PRECEDENCE.index)
+    if (
+        previous is not None
+        and previous.telephony_status is telephony_status
+        and previous.presence_status is ext.presence_status
+        and previous.user_status is ext.user_status
+        and previous.dnd_status is ext.dnd_status
+        and previous.meeting_status is ext.meeting_status
+        and previous.extension_id is ext.id
+        and _same(previous.calls, states)
+    ):
+        return previous
     return ExtensionState(
         extension_id=ext.id,
         telephony_status=telephony_status,
@@ -60,6 +85,15 @@ def compute_state(ext: ExtensionRecord) -> ExtensionState:
     )
 
 
+def _same(old: tuple[CallState, ...], new: tuple[CallState, ...]) -> bool:
+    """Whether both list the very same `CallState` objects."""
+    if len(old) != len(new):
+        return False
+    if len(new) == 1:
+        return old[0] is new[0]
+    return all(a is b for a, b in zip(old, new, strict=True))
+
+
 def _call_order(item: tuple[TrackedCall, str]) -> tuple[datetime, int]:
     """Calls are listed by start time (first seen if unknown), then by when the engine met them."""
     call = item[0]
@@ -67,7 +101,21 @@ def _call_order(item: tuple[TrackedCall, str]) -> tuple[datetime, int]:
 
 
 def _call_state(call: TrackedCall, status: str) -> CallState:
-    return CallState(
+    shown = call.shown
+    if (
+        shown is not None
+        and shown.status is status
+        and shown.session_id is call.session_id
+        and shown.direction is call.direction
+        and shown.from_number is call.from_number
+        and shown.from_name is call.from_name
+        and shown.to_number is call.to_number
+        and shown.to_name is call.to_name
+        and shown.start_time is call.start_time
+        and shown.queue_call is call.queue_call
+    ):
+        return shown
+    shown = call.shown = CallState(
         telephony_session_id=call.key[0],
         party_id=call.key[1],
         session_id=call.session_id,
@@ -80,3 +128,4 @@ def _call_state(call: TrackedCall, status: str) -> CallState:
         start_time=call.start_time,
         queue_call=call.queue_call,
     )
+    return shown

@@ -9,6 +9,7 @@ phase change implies, in order and never backwards (which of those may fire is `
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 from ..models import (
@@ -64,7 +65,7 @@ STATUS_PRECEDENCE: tuple[str, ...] = (
     STATUS_NO_CALL,
 )
 
-_STATUS_OF_PHASE: dict[str, str] = {
+STATUS_OF_PHASE: Mapping[str, str] = {
     ALERTING: STATUS_RINGING,
     CONNECTED: STATUS_CALL_CONNECTED,
     HOLD: STATUS_ON_HOLD,
@@ -120,7 +121,7 @@ def party_ended(code: str | None) -> bool:
 
 def status_of_phase(phase: str | None) -> str | None:
     """The sensor state of a call in `phase` (None: not shown, e.g. in voicemail)."""
-    return None if phase is None else _STATUS_OF_PHASE.get(phase)
+    return None if phase is None else STATUS_OF_PHASE.get(phase)
 
 
 def aggregate(statuses: list[str]) -> str:

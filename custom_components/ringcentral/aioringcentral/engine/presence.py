@@ -27,10 +27,14 @@ def push(ctx: Context, ext: ExtensionRecord, presence: Presence, now: datetime) 
     if presence.sequence is None:
         apply(ctx, ext, presence, now)
         return
-    verdict = ext.pstream.offer(presence.sequence, presence, ctx.op, now)
+    stream = ext.pstream
+    verdict = stream.offer(presence.sequence, presence, ctx.op, now)
     if verdict == ordering.APPLY:
-        apply(ctx, ext, presence, now, received=ext.pstream.age(presence.sequence, ctx.op))
-        for held, received in ext.pstream.drain(now):
+        if stream.buffer is None and stream.waiting_since is None:
+            apply(ctx, ext, presence, now)  # nothing held back: no age to take, nothing to drain
+            return
+        apply(ctx, ext, presence, now, received=stream.age(presence.sequence, ctx.op))
+        for held, received in stream.drain(now):
             apply(ctx, ext, held, now, received=received)
     elif verdict != ordering.STALE:
         ctx.pending.add(ext.id)
@@ -69,7 +73,7 @@ def apply(
         key = presence_key(entry)
         if key is None:
             continue
-        if entry.intermediate:
+        if entry.termination_type is not None and entry.intermediate:
             # A flicker, or an intermediate leg: not a call of its own and not the end of one.
             present.add(key)
             if key in ext.calls:

@@ -30,30 +30,38 @@ from .phases import EVENT_ENDED, EVENT_MISSED, EVENT_VOICEMAIL
 
 def settle(ctx: Context, ext: ExtensionRecord, now: datetime) -> None:
     """Fire terminals that every expected source agrees on, or whose settle time passed."""
+    if not ext.calls:
+        return
     want_presence = ctx.expects(ext.id, telephony=False)
     want_telephony = ctx.expects(ext.id, telephony=True)
+    # What the loop compares per call, once: no terminal changes the extension's streams.
+    no_gap = ext.pstream.waiting_since is None
+    numbering_whole = ext.telephony.missing is None
+    settled_before = now - ctx.settle  # a signal at or before it has waited the settle time
     for call in list(ext.calls.values()):
-        # Telephony vouching for a live call outweighs presence leaving it out, but not presence's
-        # explicit NoCall (final): that starts the settle time even if telephony's end was lost.
-        # Leaving out a call only a snapshot listed (REST carries no sequence) may be older than its
-        # read: no agreement, only the settle time ends it.
-        presence_over = (
-            call.p_final or (call.p_absent >= 2 and call.p_heard) or (call.p_absent >= 1 and call.t_ended)
-        )
         signal = call.t_ended or call.p_final or (call.p_absent >= 1 and not telephony_live(call))
         if not signal:
             call.end_signal_at = None
             continue
+        # Telephony vouching for a live call outweighs presence leaving it out, but not presence's
+        # explicit NoCall (final): that starts the settle time even if telephony's end was lost.
+        # Leaving out a call only a snapshot listed (REST carries no sequence) may be older than its
+        # read: no agreement, only the settle time ends it.
         if call.end_signal_at is None:
             call.end_signal_at = now
             ctx.pending.add(ext.id)
-        telephony_over = call.t_ended and ext.telephony.missing is None
-        agreed = (not want_presence or presence_over) and (not want_telephony or telephony_over)
         # A call never shown waits out the settle time: what arrives late may show it was a call.
         # Presence held back behind a gap may still tell the call's story (a reordered answer, or
         # its whole life after a snapshot): the settle time waits for the gap to fill or be given up.
-        timed_out = now - call.end_signal_at >= ctx.settle and ext.pstream.waiting_since is None
-        if (agreed and shown(call)) or timed_out:
+        if no_gap and call.end_signal_at <= settled_before:
+            terminate(ctx, ext, call, now)
+            continue
+        presence_over = (
+            call.p_final or (call.p_absent >= 2 and call.p_heard) or (call.p_absent >= 1 and call.t_ended)
+        )
+        telephony_over = call.t_ended and numbering_whole
+        agreed = (not want_presence or presence_over) and (not want_telephony or telephony_over)
+        if agreed and shown(call):
             terminate(ctx, ext, call, now)
 
 

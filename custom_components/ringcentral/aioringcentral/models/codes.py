@@ -52,5 +52,12 @@ def status_key(value: str | None) -> str:
 
 def status_is(value: str | None, *candidates: str) -> bool:
     """Whether `value` equals any candidate, ignoring case and separators (`Voice_Mail` is `VoiceMail`)."""
+    if value is None:
+        return False
     key = status_key(value)
-    return bool(key) and any(key == status_key(candidate) for candidate in candidates)
+    if not key:
+        return False
+    for candidate in candidates:  # noqa: SIM110 - not any(): no generator on this hot path
+        if key == status_key(candidate):
+            return True
+    return False
