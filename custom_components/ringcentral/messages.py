@@ -17,6 +17,7 @@ entities turn unavailable, with a repair issue); call state is not affected.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -105,6 +106,7 @@ class RingCentralMessages:
             "permission_missing": self._permission_missing,
             "refused": sorted(self._refused),
             "announced": self.announcer.announced,
+            "reads": asdict(self._reads.state),
             "extensions": {ext_id: tracker.diagnostics() for ext_id, tracker in self._trackers.items()},
         }
 

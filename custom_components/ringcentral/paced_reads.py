@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
+
+
+@dataclass(frozen=True, slots=True)
+class PacedReadsState:
+    """Where the reads stand (diagnostics; the chaos suite waits on it)."""
+
+    pending: int  # extensions waiting for a read
+    reading: bool  # a read is under way
+    retry_in: float | None  # seconds of the retry scheduled after a failure (None: none)
+    refilling: bool  # a read token comes back later (pending reads wait for it when none is left)
 
 
 class PacedReads:
@@ -51,6 +62,16 @@ class PacedReads:
         self._refill: CALLBACK_TYPE | None = None
         self._failures = 0
         self._retry: CALLBACK_TYPE | None = None
+        self._retry_in: float | None = None
+
+    @property
+    def state(self) -> PacedReadsState:
+        return PacedReadsState(
+            pending=len(self._pending),
+            reading=self._reader is not None and not self._reader.done(),
+            retry_in=self._retry_in if self._retry is not None else None,
+            refilling=self._refill is not None,
+        )
 
     @callback
     def async_want(self, ext_id: str) -> None:
@@ -112,6 +133,7 @@ class PacedReads:
         delay = min(self._retry_delay * 2**self._failures, self._retry_max)
         self._failures += 1
         self._cancel_retry()
+        self._retry_in = delay
         self._retry = async_call_later(self._hass, delay, self._async_retry)
 
     @callback

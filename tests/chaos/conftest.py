@@ -10,8 +10,10 @@ import os
 
 import pytest
 
-LIBRARY_CI_SEEDS = (1, 2, 3, 4, 5)
-HA_CI_SEEDS = (1, 2, 3)
+# 910288: bug Z (a voicemail call held for presence, ended by a resync); 3700044: a failed unread
+# voicemail read whose retry the driver must reach (suite bug AB).
+LIBRARY_CI_SEEDS = (1, 2, 3, 4, 5, 910288)
+HA_CI_SEEDS = (1, 2, 3, 3700044)
 
 
 def seeds(ci: tuple[int, ...], *, offset: int = 0) -> list[object]:

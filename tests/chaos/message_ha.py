@@ -24,8 +24,6 @@ from custom_components.ringcentral.connection import Connection
 from custom_components.ringcentral.const import DOMAIN, EVENT_RINGCENTRAL_MESSAGE
 from custom_components.ringcentral.coordinator import RingCentralCoordinator
 from custom_components.ringcentral.messages import (
-    READ_RETRY,
-    READ_RETRY_MAX,
     READ_SPACING,
     RingCentralMessages,
 )
@@ -128,8 +126,8 @@ class HomeAssistantMessages:
         feed = self.feed
         if feed is None:
             return False
-        reader = getattr(feed, "_reader", None)
-        return not getattr(feed, "_pending", None) and (reader is None or reader.done())
+        reads = feed.diagnostics()["reads"]
+        return not reads["pending"] and not reads["reading"]
 
     def _sensor(self, ext_id: str, key: str) -> Any:
         entity_id = er.async_get(self.hass).async_get_entity_id("sensor", DOMAIN, f"{ext_id}_{key}")
@@ -156,11 +154,11 @@ class HomeAssistantMessages:
         feed = self.feed
         if feed is None or notifications_in_flight(self.sim):
             return
+        reads = feed.diagnostics()["reads"]
         jump: float | None = None
-        if getattr(feed, "_retry", None) is not None:
-            failures = max(getattr(feed, "_failures", 1) - 1, 0)
-            jump = min(READ_RETRY * 2**failures, READ_RETRY_MAX) + 1
-        elif getattr(feed, "_pending", None) and getattr(feed, "_refill", None) is not None:
+        if reads["retry_in"] is not None:
+            jump = reads["retry_in"] + 1
+        elif reads["pending"] and reads["refilling"]:
             jump = READ_SPACING + 0.5
         if jump is not None:
             async_fire_time_changed(self.hass, dt_util.utcnow() + timedelta(seconds=jump))
