@@ -32,7 +32,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import EntityPlatform
 from homeassistant.util.json import json_loads
 
-from custom_components.ringcentral.aioringcentral import websocket
+from custom_components.ringcentral.aioringcentral import websocket_frames
 
 _LOGGER = logging.getLogger(__name__)
 FLOOR_PLATFORM = "rc_bench_floor"
@@ -56,7 +56,7 @@ class TrafficRecorder:
     @contextmanager
     def recording(self) -> Iterator[None]:
         original_set = StateMachine.async_set_internal
-        original_split: Callable[[str], Any] = websocket._split_frame
+        original_split: Callable[[str], Any] = websocket_frames._split_frame
         writes, frames, watched = self.writes, self.frames, self.watched
 
         def recorded_set(
@@ -72,7 +72,7 @@ class TrafficRecorder:
 
         with ExitStack() as stack:
             stack.enter_context(patch.object(StateMachine, "async_set_internal", recorded_set))
-            stack.enter_context(patch.object(websocket, "_split_frame", recorded_split))
+            stack.enter_context(patch.object(websocket_frames, "_split_frame", recorded_split))
             yield
 
 

@@ -26,7 +26,7 @@ from aiohttp.client_proto import ResponseHandler
 from homeassistant.helpers.entity import Entity
 
 from custom_components.ringcentral import router as router_module
-from custom_components.ringcentral.aioringcentral import websocket
+from custom_components.ringcentral.aioringcentral import websocket_frames
 from custom_components.ringcentral.aioringcentral.engine import CallStateEngine
 from custom_components.ringcentral.aioringcentral.models import Notification
 from custom_components.ringcentral.connection import Connection
@@ -53,8 +53,8 @@ DESCRIPTIONS = {
 # (owner, attribute name, stage): every function whose time is charged to a stage.
 _WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (ResponseHandler, "data_received", RECEIVE),
-    (websocket.WebSocketTransport, "_on_text", RECEIVE),
-    (websocket, "_split_frame", DECODE),
+    (websocket_frames.WebSocketFrames, "_on_text", RECEIVE),
+    (websocket_frames, "_split_frame", DECODE),
     (router_module, "parse_notification", PARSE),
     (Notification, "presence", PARSE),
     (Notification, "telephony_session", PARSE),

@@ -27,7 +27,7 @@ from .models_control import DND_STATUSES, USER_STATUSES, RingOutStatus
 
 if TYPE_CHECKING:
     from .requester import Response
-    from .rest import RingCentralClient
+    from .rest_core import RestCore
 
 _ACCOUNT: Final = "/restapi/v1.0/account/~"
 _NO_CONTENT: Final = (200, 204)
@@ -47,7 +47,7 @@ def _ringout_path(ext: str, ringout_id: str | None = None) -> str:
 class ControlApi:
     """Presence, call control and RingOut, over a `RingCentralClient`'s requests."""
 
-    def __init__(self, client: RingCentralClient) -> None:
+    def __init__(self, client: RestCore) -> None:
         self._client = client
 
     async def _act(

@@ -14,7 +14,7 @@ from .models_names import Contact, DirectoryEntry
 from .pathids import path_id
 
 if TYPE_CHECKING:
-    from .rest import RingCentralClient
+    from .rest_core import RestCore
 
 DIRECTORY_PER_PAGE: Final = 2000  # RingCentral's maximum for the directory
 CONTACTS_PER_PAGE: Final = 1000
@@ -24,7 +24,7 @@ _MAX_PAGES: Final = 1000  # a directory that never ends is a bug, not a reason t
 class DirectoryApi:
     """The company directory and personal contacts, over a `RingCentralClient`'s requests."""
 
-    def __init__(self, client: RingCentralClient) -> None:
+    def __init__(self, client: RestCore) -> None:
         self._client = client
 
     async def list_directory_entries(self, *, max_wait: float | None = 0) -> list[DirectoryEntry]:

@@ -26,7 +26,7 @@ from .models_messages import (
 from .pathids import path_id
 
 if TYPE_CHECKING:
-    from .rest import RingCentralClient
+    from .rest_core import RestCore
 
 MAX_SMS_LENGTH: Final = 1000  # RingCentral refuses longer texts
 MAX_SMS_RECIPIENTS: Final = 10
@@ -41,7 +41,7 @@ _PER_PAGE: Final = 1000
 class MessagesApi:
     """The message store, SMS and phone numbers, over a `RingCentralClient`'s requests."""
 
-    def __init__(self, client: RingCentralClient) -> None:
+    def __init__(self, client: RestCore) -> None:
         self._client = client
 
     def _extension(self, ext: str) -> str:
