@@ -67,15 +67,17 @@ def apply_party(
     in_order: bool,
 ) -> None:
     key = (event.telephony_session_id, party.id)
-    if ext.is_ended(key):
+    if ext.ended is not None and ext.is_ended(key):
         return
     code = None if party.status is None else party.status.code
+    phase = phase_of_party(code)
     call = ext.calls.get(key)
     if call is None:
-        if party_ended(code) and not ctx.expects(ext.id, telephony=False):
+        ended = party_ended(code)
+        if ended and not ctx.expects(ext.id, telephony=False):
             ext.remember_ended(key)  # ended before we saw it: late news must not revive it
             return
-        if phase_of_party(code) is None and not party_ended(code):
+        if phase is None and not ended:
             return
         # (Ended but presence is subscribed: presence may still show the call's life; keep the
         # telephony facts for when it does.)
@@ -99,7 +101,6 @@ def apply_party(
     take_status(call, party, event.event_time)
     if not in_order:
         call.t_clean = False
-    phase = phase_of_party(code)
     if phase is not None and call.p_final and not shown(call):
         late_life(call, event, party)  # presence said it is over before this arrived
     elif phase is not None and not call.t_ended:
