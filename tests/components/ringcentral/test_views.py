@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
+
+from msgspec.structs import replace
 
 from custom_components.ringcentral.aioringcentral.engine import CallState, ExtensionState
 from custom_components.ringcentral.views import ExtensionViews

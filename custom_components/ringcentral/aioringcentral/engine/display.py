@@ -44,25 +44,32 @@ def compute_state(ext: ExtensionRecord, previous: ExtensionState | None = None) 
     """
     visible: list[tuple[TrackedCall, str]] = []
     for call in ext.calls.values():
-        if call.t_ended or call.p_final:
-            continue  # over (what `visible_status` checks first; calls wait here for the settle time)
-        status = visible_status(call)
+        # `visible_status`, inline (this runs for every touched extension).
+        if call.t_ended or call.p_final or call.phase is None:
+            continue  # over (calls wait here for the settle time), or never shown
+        if call.p_absent or call.p_hidden:
+            live = telephony_live(call)
+            if (call.p_absent and not live) or (call.p_hidden and not (live or call.t_session_live)):
+                continue  # presence hides it, and telephony does not say it is still on
+        status = STATUS_OF_PHASE.get(call.phase)
         if status is not None:
             visible.append((call, status))
     states: tuple[CallState, ...]
+    telephony_status: str | None = None
     if not visible:
         states = ()
+        if ext.known:
+            telephony_status = STATUS_NO_CALL
     elif len(visible) == 1:
         states = (_call_state(*visible[0]),)
+        telephony_status = states[0].status  # (every call status is one of `STATUS_PRECEDENCE`)
     else:
         visible.sort(key=_call_order)
         states = tuple([_call_state(call, status) for call, status in visible])
-    telephony_status: str | None = None
-    if ext.known or states:
-        telephony_status = aggregate([state.status for state in states]) if states else STATUS_NO_CALL
-        if ext.telephony_status in STATUS_PRECEDENCE and not ext.detailed:
-            # A presence without a call list still knows the aggregate.
-            telephony_status = min((telephony_status, ext.telephony_status), key=STATUS_PRECEDENCE.index)
+        telephony_status = aggregate([state.status for state in states])
+    if telephony_status is not None and ext.telephony_status in STATUS_PRECEDENCE and not ext.detailed:
+        # A presence without a call list still knows the aggregate.
+        telephony_status = min((telephony_status, ext.telephony_status), key=STATUS_PRECEDENCE.index)
     if (
         previous is not None
         and previous.telephony_status is telephony_status
@@ -71,7 +78,7 @@ def compute_state(ext: ExtensionRecord, previous: ExtensionState | None = None) 
         and previous.dnd_status is ext.dnd_status
         and previous.meeting_status is ext.meeting_status
         and previous.extension_id is ext.id
-        and _same(previous.calls, states)
+        and (previous.calls is states or _same(previous.calls, states))
     ):
         return previous
     return ExtensionState(

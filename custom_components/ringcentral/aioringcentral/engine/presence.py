@@ -66,6 +66,7 @@ def apply(
     take_fields(ext, presence)
     if not presence.detailed:
         return
+    calls = ext.calls
     live: dict[CallKey, tuple[Any, str]] = {}
     present: set[CallKey] = set()
     finals: dict[CallKey, Any] = {}
@@ -76,8 +77,8 @@ def apply(
         if entry.termination_type is not None and entry.intermediate:
             # A flicker, or an intermediate leg: not a call of its own and not the end of one.
             present.add(key)
-            if key in ext.calls:
-                ext.calls[key].p_hidden = True
+            if key in calls:
+                calls[key].p_hidden = True
             continue
         phase = phase_of_presence(entry.telephony_status)
         if phase is not None:
@@ -87,12 +88,14 @@ def apply(
                 finals[key] = entry
         else:
             present.add(key)  # an unknown status: keep the call as it is
+    listed = 0  # live entries with a call
     for key, (entry, phase) in live.items():
-        call = ext.calls.get(key)
+        call = calls.get(key)
         if call is None:
             if ext.is_ended(key):
                 continue
             call = ctx.new_call(ext, key, now)
+        listed += 1
         call.fill_from_presence(entry)
         call.p_listed = True
         call.p_heard = True
@@ -104,7 +107,7 @@ def apply(
         call.p_op = max(call.p_op, op)
         observe(ctx, ext, call, phase, now, telephony=False)
     for key, entry in finals.items():
-        if key in ext.calls or ext.is_ended(key):
+        if key in calls or ext.is_ended(key):
             continue
         if ctx.expects(ext.id, telephony=True):
             # Its end came first (a reordering): telephony may still tell that it rang.
@@ -114,10 +117,13 @@ def apply(
             ghost.updated_op = ctx.op
         else:
             ext.remember_ended(key)
+    if len(calls) == listed:
+        settle(ctx, ext, now)  # every call is listed (the usual case): none is left out
+        return
     # RingCentral lists only the latest 7 calls: when it says there are more, a missing call
     # may just have dropped off the list.
     truncated = (presence.total_active_calls or 0) > len(live)
-    for key, call in ext.calls.items():
+    for key, call in calls.items():
         if key in live or key in present:
             continue
         if key in finals:

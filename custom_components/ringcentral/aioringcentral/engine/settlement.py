@@ -30,19 +30,25 @@ from .phases import EVENT_ENDED, EVENT_MISSED, EVENT_VOICEMAIL
 
 def settle(ctx: Context, ext: ExtensionRecord, now: datetime) -> None:
     """Fire terminals that every expected source agrees on, or whose settle time passed."""
-    if not ext.calls:
-        return
+    signalled: list[TrackedCall] | None = None
+    for call in ext.calls.values():
+        if call.t_ended or call.p_final or (call.p_absent >= 1 and not telephony_live(call)):
+            if signalled is None:
+                signalled = [call]
+            else:
+                signalled.append(call)
+        else:
+            call.end_signal_at = None
+    if signalled is None:
+        return  # the usual case: no call has an end signal
     want_presence = ctx.expects(ext.id, telephony=False)
     want_telephony = ctx.expects(ext.id, telephony=True)
     # What the loop compares per call, once: no terminal changes the extension's streams.
     no_gap = ext.pstream.waiting_since is None
     numbering_whole = ext.telephony.missing is None
     settled_before = now - ctx.settle  # a signal at or before it has waited the settle time
-    for call in list(ext.calls.values()):
-        signal = call.t_ended or call.p_final or (call.p_absent >= 1 and not telephony_live(call))
-        if not signal:
-            call.end_signal_at = None
-            continue
+    # (Terminating a call changes nothing another call's signal depends on.)
+    for call in signalled:
         # Telephony vouching for a live call outweighs presence leaving it out, but not presence's
         # explicit NoCall (final): that starts the settle time even if telephony's end was lost.
         # Leaving out a call only a snapshot listed (REST carries no sequence) may be older than its

@@ -10,6 +10,7 @@ time to list the call, or at once where presence is not subscribed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from ..models import PARTY_GONE, PARTY_VOICEMAIL, PARTY_VOICEMAIL_SCREENING, Party, TelephonySessionEvent
@@ -23,23 +24,37 @@ from .settlement import settle
 
 def apply(ctx: Context, event: TelephonySessionEvent, now: datetime) -> None:
     """Apply a session event: each monitored extension takes its parties."""
+    parties = event.parties
+    if len(parties) == 1:
+        # The usual event (one party's update): no grouping needed.
+        ext_id = parties[0].extension_id
+        if ext_id is not None:
+            apply_extension(ctx, event, ext_id, parties, now)
+        return
     by_ext: dict[str, list[Party]] = {}
-    for party in event.parties:
+    for party in parties:
         if party.extension_id is not None:
             by_ext.setdefault(party.extension_id, []).append(party)
-    for ext_id, parties in by_ext.items():
-        ext = ctx.extension(ext_id)
-        if ext is None:
-            continue
-        ctx.touch(ext)
-        ext.known = True
-        if ext.telephony.track(event.sequence, now):
-            ctx.pending.add(ext.id)
-        # No gap below this one in the extension's numbering: telephony may lead.
-        in_order = ext.telephony.in_order(event.sequence)
-        for party in parties:
-            apply_party(ctx, ext, event, party, now, in_order=in_order)
-        settle(ctx, ext, now)
+    for ext_id, own in by_ext.items():
+        apply_extension(ctx, event, ext_id, own, now)
+
+
+def apply_extension(
+    ctx: Context, event: TelephonySessionEvent, ext_id: str, parties: Sequence[Party], now: datetime
+) -> None:
+    """One extension takes its parties of a session event (if it is monitored)."""
+    ext = ctx.extension(ext_id)
+    if ext is None:
+        return
+    ctx.touch(ext)
+    ext.known = True
+    if ext.telephony.track(event.sequence, now):
+        ctx.pending.add(ext.id)
+    # No gap below this one in the extension's numbering: telephony may lead.
+    in_order = ext.telephony.in_order(event.sequence)
+    for party in parties:
+        apply_party(ctx, ext, event, party, now, in_order=in_order)
+    settle(ctx, ext, now)
 
 
 def apply_party(
@@ -52,15 +67,17 @@ def apply_party(
     in_order: bool,
 ) -> None:
     key = (event.telephony_session_id, party.id)
-    if ext.is_ended(key):
+    if ext.ended is not None and ext.is_ended(key):
         return
     code = None if party.status is None else party.status.code
+    phase = phase_of_party(code)
     call = ext.calls.get(key)
     if call is None:
-        if party_ended(code) and not ctx.expects(ext.id, telephony=False):
+        ended = party_ended(code)
+        if ended and not ctx.expects(ext.id, telephony=False):
             ext.remember_ended(key)  # ended before we saw it: late news must not revive it
             return
-        if phase_of_party(code) is None and not party_ended(code):
+        if phase is None and not ended:
             return
         # (Ended but presence is subscribed: presence may still show the call's life; keep the
         # telephony facts for when it does.)
@@ -84,7 +101,6 @@ def apply_party(
     take_status(call, party, event.event_time)
     if not in_order:
         call.t_clean = False
-    phase = phase_of_party(code)
     if phase is not None and call.p_final and not shown(call):
         late_life(call, event, party)  # presence said it is over before this arrived
     elif phase is not None and not call.t_ended:
