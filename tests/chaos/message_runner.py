@@ -178,7 +178,9 @@ class MessageDriver(Driver):
 def _unannounced(log: MessageLog, announced: list[Announcement], users: list[str]) -> bool:
     """Whether a message that reached the observer is still to be announced."""
     done = {a.message_id for a in announced}
-    return any(mid not in done and log.message_heard(origin) for mid, origin in log.messages(users).items())
+    return any(
+        mid not in done and log.message_heard_as_news(origin) for mid, origin in log.messages(users).items()
+    )
 
 
 def _timeline(log: MessageLog) -> str:

@@ -94,6 +94,23 @@ def test_announcements_are_held_to_once_monitored_and_heard() -> None:
     ]
 
 
+def test_a_message_heard_only_after_a_reread_may_be_missing() -> None:
+    """Fresh seed 3000897: a voicemail's notification was lost, the observer resynced (re-reading the
+    mailbox), and a redelivery arrived after that: old news, which the product does not announce."""
+    log = MessageLog(_watched={ME})
+    voicemail(log, "1")
+    log.resynced()
+    log.heard(body(log, 1))
+    stats = MessageStats()
+    assert check_announcements(log, [], monitored=[ME], stats=stats) == []
+    assert stats.not_heard == 1
+    log = MessageLog(_watched={ME})
+    voicemail(log, "1")
+    log.heard(body(log, 1))  # heard before the resync: news, to be announced
+    log.resynced()
+    assert len(check_announcements(log, [], monitored=[ME])) == 1
+
+
 def test_messages_join_a_plan_without_changing_it() -> None:
     for seed in range(30):
         plan = make_plan(seed, reloads=seed % 2 == 1, transports=TRANSPORTS)
