@@ -32,13 +32,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .call_model import Change, Endpoint, Party, ScenarioRun, Session, Step
+from .call_model import (
+    RINGING_CODES,
+    Change,
+    Endpoint,
+    Party,
+    ScenarioRun,
+    Session,
+    Step,
+    hang_up,
+    live_parties,
+)
 from .calls import CallEngine
 from .config import SimConfig
 from .model import Extension
 from .scenario_context import RING, TALK, VOICEMAIL
 
-RINGING_CODES = frozenset({"Setup", "Proceeding"})
 DND_ALL = "DoNotAcceptAnyCalls"
 
 
@@ -65,10 +74,6 @@ class TransferTargetError(ValueError):
 def own_endpoint(party: Party) -> Endpoint:
     """The number a party itself is reached at (its `from` when it placed the call)."""
     return party.from_ if party.direction == "Outbound" else party.to
-
-
-def live_parties(session: Session) -> list[Party]:
-    return [p for p in session.parties if p.code and not p.terminal]
 
 
 class CallActions:
@@ -113,7 +118,7 @@ class CallActions:
     def hang_up(self, session: Session) -> None:
         """Drop the whole call."""
         self.take_over(session, ())
-        self._engine.apply(_ends(session))
+        self._engine.apply(hang_up(session))
 
     def reject(self, party: Party) -> None:
         if party.direction != "Inbound" or party.code not in RINGING_CODES:
@@ -127,7 +132,7 @@ class CallActions:
             self.take_over(session, ())
             self._engine.apply(
                 [Change(party, "Disconnected", reason="Rejected", missed_call=True)]
-                + [c for c in _ends(session) if c.party is not party]
+                + [c for c in hang_up(session) if c.party is not party]
             )
 
     def transfer(
@@ -159,13 +164,13 @@ class CallActions:
         changes.append(Change(party, "Gone", reason="BlindTransfer", peer=callee))
         if to_voicemail:
             changes.append(Change(callee, "VoiceMail", missed_call=True))
-            after = [Step(VOICEMAIL, lambda: engine.apply(_ends(moved)), "message left")]
+            after = [Step(VOICEMAIL, lambda: engine.apply(hang_up(moved)), "message left")]
         else:
             changes.append(Change(callee, "Proceeding"))
             answer = [Change(p, "Answered") for p in (*joined, callee)]
             after = [
                 Step(RING, lambda: engine.apply(answer), "transfer target answers"),
-                Step(TALK, lambda: engine.apply(_ends(moved)), "hang up"),
+                Step(TALK, lambda: engine.apply(hang_up(moved)), "hang up"),
             ]
         # The new session first: its run is timed or stepped like the one `session` had.
         self.take_over(moved, after, like=session)
@@ -233,7 +238,7 @@ class CallActions:
                 and all(c.party is not other for c in joining)
             ):
                 changes.append(Change(other, "Answered"))
-        self.take_over(session, [Step(VOICEMAIL, lambda: engine.apply(_ends(session)), "message left")])
+        self.take_over(session, [Step(VOICEMAIL, lambda: engine.apply(hang_up(session)), "message left")])
         return changes
 
     def _divert(self, changes: Sequence[Change]) -> Sequence[Change]:
@@ -260,15 +265,3 @@ def _diverts(change: Change) -> bool:
         and party.extension is not None
         and party.extension.dnd_status == DND_ALL
     )
-
-
-def _ends(session: Session) -> list[Change]:
-    """Everyone still in the call hangs up; an inbound party that was still ringing missed it."""
-    return [
-        Change(
-            p,
-            "Disconnected",
-            missed_call=True if p.direction == "Inbound" and p.code in RINGING_CODES else None,
-        )
-        for p in live_parties(session)
-    ]

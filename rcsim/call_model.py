@@ -137,3 +137,23 @@ class ScenarioRun:
     task: asyncio.Task[None] | None = None
     # The sessions its steps changed (hung up if the run stops with them still live).
     sessions: list[Session] = field(default_factory=list)
+
+
+# Party codes of a call still ringing.
+RINGING_CODES = frozenset({"Setup", "Proceeding"})
+
+
+def live_parties(session: Session) -> list[Party]:
+    return [p for p in session.parties if p.code and not p.terminal]
+
+
+def hang_up(session: Session) -> list[Change]:
+    """Everyone still in the call hangs up; an inbound party that was still ringing missed it."""
+    return [
+        Change(
+            p,
+            "Disconnected",
+            missed_call=True if p.direction == "Inbound" and p.code in RINGING_CODES else None,
+        )
+        for p in live_parties(session)
+    ]

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .call_model import Change, Plan, ScenarioRun, Step
+from .call_model import Change, Plan, ScenarioRun, Step, hang_up
 from .call_state import CallState
 from .clock import SimClock
 from .config import SimConfig
@@ -24,9 +24,6 @@ from .log import SimLog
 from .model import Account, Extension
 
 _LOGGER = logging.getLogger(__name__)
-
-# Party codes of a call still ringing.
-RINGING = frozenset({"Setup", "Proceeding"})
 
 ScenarioBuilder = Callable[["CallEngine", Extension, Extension | None], Plan]
 
@@ -176,17 +173,7 @@ class CallEngine(CallState):
     def _hang_up(self, run: ScenarioRun) -> None:
         """A stopped run's other calls end: whoever is still on them hangs up (a ringing inbound party
         missed it), so no call of a script that no longer applies stays live for good."""
-        changes = [
-            Change(
-                party,
-                "Disconnected",
-                missed_call=True if party.direction == "Inbound" and party.code in RINGING else None,
-            )
-            for session in run.sessions
-            if session.owner in (None, run)
-            for party in session.parties
-            if party.code and not party.terminal
-        ]
+        changes = [c for session in run.sessions if session.owner in (None, run) for c in hang_up(session)]
         if changes:
             super().apply(changes)
 
