@@ -8,10 +8,33 @@ call-state engine; the coordinator only routes to it.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from homeassistant.core import HomeAssistant
 
 from .aioringcentral.filters import FilterKind
 from .aioringcentral.models import Notification, SubscriptionInfo
+from .aioringcentral.rest import RingCentralClient
+
+if TYPE_CHECKING:
+    from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
+
+
+class EntryPart:
+    """What every unit beside the call state works with: Home Assistant, its entry, the client and the
+    coordinator (one place for that wiring instead of each constructor)."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: RingCentralConfigEntry,
+        client: RingCentralClient,
+        coordinator: RingCentralCoordinator,
+    ) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._client = client
+        self._coordinator = coordinator
 
 
 class NotificationFeed(Protocol):

@@ -18,6 +18,7 @@ from .aioringcentral.errors import RingCentralError
 from .aioringcentral.messages import NewMessage
 from .aioringcentral.rest import RingCentralClient
 from .const import DOMAIN, EVENT_RINGCENTRAL_MESSAGE, LOGGER
+from .feeds import EntryPart
 from .message_views import MessageEventData, message_event_data
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ TRANSCRIPTION_TIMEOUT = 10.0
 type SignalMessage = Callable[[str, MessageEventData], None]
 
 
-class MessageAnnouncer:
+class MessageAnnouncer(EntryPart):
     """Fires each new message of the entry's extensions once, in the order they were heard."""
 
     def __init__(
@@ -41,10 +42,7 @@ class MessageAnnouncer:
         coordinator: RingCentralCoordinator,
         signal: SignalMessage,
     ) -> None:
-        self._hass = hass
-        self._entry = entry
-        self._client = client
-        self._coordinator = coordinator
+        super().__init__(hass, entry, client, coordinator)
         self._signal = signal
         self._queue: asyncio.Queue[tuple[str, NewMessage]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None

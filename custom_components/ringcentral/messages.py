@@ -35,6 +35,7 @@ from .aioringcentral.models import Notification, SubscriptionInfo
 from .aioringcentral.models_messages import parse_message, parse_message_store_event
 from .aioringcentral.rest import RingCentralClient
 from .const import DOMAIN, FEATURE_MESSAGES, LOGGER, message_signal
+from .feeds import EntryPart
 from .issues import async_create_feature_issue, async_delete_feature_issue
 from .message_announcer import MessageAnnouncer
 from .message_views import MessageEventData, MessageUpdateData
@@ -55,7 +56,7 @@ READ_RETRY = 60.0
 READ_RETRY_MAX = 900.0
 
 
-class RingCentralMessages:
+class RingCentralMessages(EntryPart):
     """The messages of one entry's monitored extensions (a `feeds.NotificationFeed`)."""
 
     kinds = KINDS
@@ -67,10 +68,7 @@ class RingCentralMessages:
         client: RingCentralClient,
         coordinator: RingCentralCoordinator,
     ) -> None:
-        self._hass = hass
-        self._entry = entry
-        self._client = client
-        self._coordinator = coordinator
+        super().__init__(hass, entry, client, coordinator)
         self._trackers: dict[str, MessageTracker] = {}
         # Extensions whose message filters RingCentral refused; every one when ReadMessages is missing.
         self._refused: set[str] = set()

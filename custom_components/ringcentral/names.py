@@ -24,13 +24,14 @@ from .aioringcentral.models import Notification, SubscriptionInfo
 from .aioringcentral.models_names import parse_directory_event
 from .aioringcentral.rest import RingCentralClient
 from .const import CONF_CONTACTS, DEFAULT_CONTACTS, DOMAIN, FEATURE_CONTACTS, LOGGER
+from .feeds import EntryPart
 from .issues import async_create_feature_issue, async_delete_feature_issue
 
 if TYPE_CHECKING:
     from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 
 
-class CallerNames:
+class CallerNames(EntryPart):
     """Names for numbers, for one entry (a `feeds.NotificationFeed`)."""
 
     kinds = frozenset({FilterKind.DIRECTORY})
@@ -42,10 +43,7 @@ class CallerNames:
         client: RingCentralClient,
         coordinator: RingCentralCoordinator,
     ) -> None:
-        self._hass = hass
-        self._entry = entry
-        self._client = client
-        self._coordinator = coordinator
+        super().__init__(hass, entry, client, coordinator)
         self.cache = DirectoryCache()
         self.contacts: bool = entry.options.get(CONF_CONTACTS, DEFAULT_CONTACTS)
         self._timer: CALLBACK_TYPE | None = None

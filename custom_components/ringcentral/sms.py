@@ -16,13 +16,14 @@ from .aioringcentral.errors import ApiError, MissingPermissionsError, RateLimite
 from .aioringcentral.models_messages import SmsResult
 from .aioringcentral.rest import RingCentralClient
 from .const import DOMAIN, FEATURE_SMS
+from .feeds import EntryPart
 from .issues import async_create_feature_issue, async_delete_feature_issue
 
 if TYPE_CHECKING:
     from .coordinator import RingCentralConfigEntry, RingCentralCoordinator
 
 
-class SmsSender:
+class SmsSender(EntryPart):
     """Sends SMS for one entry's extensions."""
 
     def __init__(
@@ -32,10 +33,7 @@ class SmsSender:
         client: RingCentralClient,
         coordinator: RingCentralCoordinator,
     ) -> None:
-        self._hass = hass
-        self._entry = entry
-        self._client = client
-        self._coordinator = coordinator
+        super().__init__(hass, entry, client, coordinator)
         self._senders: dict[str, str] = {}
 
     async def async_send(self, ext_id: str, to: list[str], text: str) -> SmsResult:
