@@ -8,7 +8,19 @@ import pytest
 from custom_components.ringcentral.aioringcentral.models import Presence, TelephonySessionEvent
 
 from .engine_harness import feed, new_engine, record, state_mismatches
-from .engine_inputs import EXT, TSID, at, engine_for, entry, presence, run, snapshot, telephony, types
+from .engine_inputs import (
+    EXT,
+    TSID,
+    at,
+    engine_for,
+    entry,
+    presence,
+    rest_presence,
+    run,
+    snapshot,
+    telephony,
+    types,
+)
 
 
 def test_missed_follows_missed_call_flag() -> None:
@@ -216,3 +228,47 @@ def test_a_call_presence_never_lists_ends_when_the_settle_time_passes() -> None:
     assert types(engine.tick(at(3.0))) == []
     assert types(engine.tick(at(3.1))) == ["missed"]
     assert engine.state(EXT).calls == ()
+
+
+def test_a_silent_end_fires_its_terminal_when_late_news_shows_it_was_a_call() -> None:
+    """Fresh seed 5000322: presence's final NoCall for a party arrives before anything else about it
+    (kept as a ghost), a resync then finds its session gone and ends it silently (never shown), and
+    only then does telephony's delayed story arrive: the party was on the call. It was a call, so its
+    one terminal fires, after the settle time (as when the late story beats the resync); once."""
+    engine = engine_for(settle=3)
+    run(engine, presence(1))
+    assert run(engine, presence(2, entry("NoCall", terminationType="final")), start=1) == []
+    assert snapshot(engine, sessions={TSID: None}, when=2) == []
+    assert engine.state(EXT).calls == ()
+    assert run(engine, telephony(7, "Answered"), telephony(8, "Disconnected"), start=5) == []
+    assert engine.state(EXT).calls == ()  # over: nothing to show, only its end to tell
+    assert engine.next_deadline() == at(8)
+    (event,) = engine.tick(at(8)).events
+    assert (event.type, event.telephony_session_id, event.from_number) == ("ended", TSID, "+15550001")
+    assert run(engine, telephony(7, "Answered"), start=10) == []  # and late news cannot revive it again
+    assert engine.next_deadline() is None
+
+
+def test_a_silent_end_stays_silent_without_news_of_the_party_on_the_call() -> None:
+    engine = engine_for(settle=3)
+    run(engine, presence(1))
+    run(engine, presence(2, entry("NoCall", terminationType="final")), start=1)
+    assert snapshot(engine, sessions={TSID: None}, when=2) == []
+    # Telephony's own end, late: still no sign that the party was ever on the call.
+    assert run(engine, telephony(8, "Disconnected"), start=5) == []
+    assert engine.next_deadline() is None
+    assert types(engine.tick(at(20))) == []
+
+
+def test_silent_end_memory_is_bounded() -> None:
+    engine = engine_for(settle=3)
+    run(engine, presence(1))
+    finals = [entry("NoCall", terminationType="final", tsid=f"s-{n}") for n in range(5)]
+    run(engine, presence(2, *finals), start=1)
+    token = engine.begin_snapshot()
+    engine.apply_snapshot(token, {EXT: rest_presence()}, {f"s-{n}": None for n in range(5)}, at(2))
+    # The latest four silent ends are kept for late news; the oldest is forgotten.
+    assert (
+        run(engine, telephony(7, "Answered", tsid="s-0"), telephony(7, "Answered", tsid="s-4"), start=3) == []
+    )
+    assert types(engine.tick(at(6.1))) == ["ended"]

@@ -20,6 +20,8 @@ _NOTHING = EngineUpdate()
 
 # Ended calls remembered per extension, so late notifications cannot revive them.
 ENDED_MEMORY = 16
+# Calls that ended silently (never shown) kept per extension, in case late news shows they were calls.
+SILENT_MEMORY = 4
 _HASH = Struct("<q")  # a call key's hash, as `ExtensionRecord.ended` stores it
 
 
@@ -38,6 +40,7 @@ class ExtensionRecord:
         "presence_status",
         "pstream",
         "queued",
+        "silent",
         "telephony",
         "telephony_status",
         "user_status",
@@ -64,6 +67,9 @@ class ExtensionRecord:
         # Hashes of the last ended call keys, packed 8 bytes each (not a set of tuples of strings):
         # searched as bytes, which is several times faster than `in` on an array of 16 integers.
         self.ended: bytearray | None = None
+        # The last calls that ended silently, never shown (`settlement.terminate`): a late telephony
+        # update saying the party was on one still fires its terminal (`telephony.revive`).
+        self.silent: dict[CallKey, TrackedCall] | None = None
         # When its earliest wait began (None: nothing waits), as of the last `Deadlines.refresh`, and
         # the deadline it has on the heap there (None: none).
         self.wait_from: datetime | None = None
@@ -80,6 +86,13 @@ class ExtensionRecord:
             self.ended += packed
             if len(self.ended) > ENDED_MEMORY * _HASH.size:
                 del self.ended[: _HASH.size]
+
+    def remember_silent(self, call: TrackedCall) -> None:
+        if self.silent is None:
+            self.silent = {}
+        self.silent[call.key] = call
+        if len(self.silent) > SILENT_MEMORY:
+            del self.silent[next(iter(self.silent))]
 
 
 def _holds(packed_hashes: bytearray, packed: bytes) -> bool:

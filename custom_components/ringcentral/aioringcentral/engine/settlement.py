@@ -15,7 +15,8 @@ gap it fires no earlier than that wait ends, as the held-back presences may tell
 Type: RingCentral's `missedCall` when known, else `missed` for an inbound call this party never
 answered, else `ended`; `duration` is seconds from start to end. A call never shown ends silently,
 unless an older telephony update arriving after its end says the party was on it: then only its
-terminal fires, once the settle time has passed. Ended calls are remembered (`ExtensionRecord.ended`)
+terminal fires, once the settle time has passed (even if that update comes after the silent end: the
+last few are kept for it, `ExtensionRecord.silent`). Ended calls are remembered (`ExtensionRecord.ended`)
 so late notifications cannot revive them.
 """
 
@@ -76,7 +77,8 @@ def terminate(ctx: Context, ext: ExtensionRecord, call: TrackedCall, now: dateti
     ext.calls.pop(call.key, None)
     ext.remember_ended(call.key)
     if not shown(call) and not call.t_alive_late:
-        return  # never shown: it ends as silently as it came
+        ext.remember_silent(call)  # never shown: it ends as silently as it came (for now)
+        return
     if call.vm_pending and not call.vm_emitted:
         call.vm_emitted = True
         ctx.emit(ext, call, EVENT_VOICEMAIL)

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from ..models import PARTY_GONE, PARTY_VOICEMAIL, PARTY_VOICEMAIL_SCREENING, Party, TelephonySessionEvent
 from .arbitration import fire_voicemail, observe
-from .calls import TrackedCall, shown
+from .calls import CallKey, TrackedCall, shown
 from .context import Context, ExtensionRecord
 from .ordering import party_in_order
 from .phases import answered_phase, party_ended, phase_of_party
@@ -67,11 +67,13 @@ def apply_party(
     in_order: bool,
 ) -> None:
     key = (event.telephony_session_id, party.id)
-    if ext.ended is not None and ext.is_ended(key):
-        return
     code = None if party.status is None else party.status.code
     phase = phase_of_party(code)
     call = ext.calls.get(key)
+    if call is None and ext.ended is not None and ext.is_ended(key):
+        if phase is not None:
+            revive(ctx, ext, key, event, party)
+        return
     if call is None:
         ended = party_ended(code)
         if ended and not ctx.expects(ext.id, telephony=False):
@@ -140,3 +142,22 @@ def late_life(call: TrackedCall, event: TelephonySessionEvent, party: Party) -> 
     when = event.event_time
     if when is not None and (call.t_first_time is None or when < call.t_first_time):
         call.t_first_time = when
+
+
+def revive(
+    ctx: Context, ext: ExtensionRecord, key: CallKey, event: TelephonySessionEvent, party: Party
+) -> None:
+    """A live party update for a call that ended silently, never shown (its end came first and a
+    snapshot found it gone before its life arrived): the party was on the call after all. It is
+    tracked again, over, and only its terminal fires, once the settle time has passed (as for a
+    late update that arrives before the end is settled)."""
+    silent = ext.silent
+    call = None if silent is None else silent.pop(key, None)
+    if call is None:
+        return
+    ext.calls[key] = call
+    if not call.p_final:
+        call.t_ended = True  # it is over whatever the sources said of it
+    call.end_signal_at = None  # the settle time starts afresh: the rest of its story may follow
+    ctx.pending.add(ext.id)
+    late_life(call, event, party)
