@@ -57,6 +57,7 @@ class LibraryMessages:
         self._sleep = sleep
         self._pending: dict[str, None] = {}
         self._reader: asyncio.Task[None] | None = None
+        self._stopped = False
 
     # -- what the hub calls ---------------------------------------------------------------------
 
@@ -96,6 +97,7 @@ class LibraryMessages:
             self._handle(ext_id, tracker.resync())
 
     async def stop(self) -> None:
+        self._stopped = True  # nothing heard from now on starts a read
         if self._reader is not None and not self._reader.done():
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -122,7 +124,7 @@ class LibraryMessages:
         self.announced += [Announcement(ext_id, new.kind, new.message.id) for new in update.messages]
         if update.reread:
             self._pending[ext_id] = None
-            if self._reader is None or self._reader.done():
+            if not self._stopped and (self._reader is None or self._reader.done()):
                 self._reader = asyncio.get_running_loop().create_task(self._read_pending())
 
     async def _read_pending(self) -> None:

@@ -182,8 +182,6 @@ class LibraryHub:
     async def stop(self) -> None:
         if self._tick is not None:
             self._tick.cancel()
-        if self.feed is not None:
-            await self.feed.stop()
         await self.transport.stop()
         for task in (self._run, self._resync):
             if task is not None and not task.done():
@@ -191,6 +189,9 @@ class LibraryHub:
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        # Last: a notification or resync that came in while the transport stopped may start a read.
+        if self.feed is not None:
+            await self.feed.stop()
         await self.client.close(revoke=False)
 
     @property

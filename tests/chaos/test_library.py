@@ -70,7 +70,8 @@ async def test_library_chaos(seed: int, socket_enabled: None) -> None:
     )
     sim = Simulator(config, extensions=plan.extensions)
     log = SimLog()
-    async with sim, aiohttp.ClientSession() as session, webhook_endpoint() as endpoint:
+    # The endpoint closes last: the simulator may post WebHook deliveries until it stops.
+    async with webhook_endpoint() as endpoint, sim, aiohttp.ClientSession() as session:
         # The queue scenario's Department exists from the start, so the account does not change mid-run.
         sim.state.account.add_extension("Support Queue", ext_type="Department")
         users = [e.id for e in sim.state.account.extensions.values() if e.type == "User"]
