@@ -15,14 +15,13 @@ Timing (`renew_margin`, `check_interval`, `retry_*`) is in the client's clock an
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from .models import DisabledFilter, SubscriptionInfo
 from .rest import RingCentralClient
+from .run_until_stopped import RunUntilStopped
 from .subscription_lifecycle import SubscriptionLifecycle
 from .transport import (
     Continuity,
@@ -78,9 +77,7 @@ class SubscriptionTransport(SubscriptionLifecycle):
         self._ever_connected = False
         self._pending: Continuity | None = None
         self._hold: list[dict[str, Any]] | None = None
-        self._running = False
-        self._stop_requested: asyncio.Event | None = None
-        self._done: asyncio.Event | None = None
+        self._run = RunUntilStopped(type(self).__name__)
 
     # -- public state ---------------------------------------------------------------------------
 
@@ -121,42 +118,21 @@ class SubscriptionTransport(SubscriptionLifecycle):
         Raises `TransportUnavailableError` when RingCentral refuses this transport (fall back to
         WebSocket), `InvalidCredentialsError` when the credentials stopped working.
         """
-        if self._running:
-            raise RuntimeError(f"{type(self).__name__}.run() is already running")
-        self._running = True
-        self._stop_requested = asyncio.Event()
-        self._done = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        work = loop.create_task(self._main(), name=f"ringcentral-{self.transport_type.lower()}")
-        stopper = loop.create_task(self._stop_requested.wait())
+        await self._run.run(self._main, name=f"ringcentral-{self.transport_type.lower()}", cleanup=self._end)
+
+    async def _end(self, failed: bool) -> None:
+        # Delete on stop() and on failures; an outside cancellation (shutdown) only detaches.
         try:
-            await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            await self._detach()
+            if self._run.stop_requested or failed:
+                await self._delete_current()
         finally:
-            for task in (work, stopper):
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await stopper
-            try:
-                await work
-            except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if current is not None and current.cancelling():
-                    raise  # we were cancelled ourselves, not by stop()
-            finally:
-                # Delete on stop() and on failures; an outside cancellation (shutdown) only detaches.
-                failed = work.done() and not work.cancelled() and work.exception() is not None
-                try:
-                    await self._detach()
-                    if self._stop_requested.is_set() or failed:
-                        await self._delete_current()
-                finally:
-                    self._ready = False
-                    self._running = False
-                    self._done.set()
+            self._ready = False
+
+    @property
+    def _running(self) -> bool:
+        return self._run.running
 
     async def stop(self) -> None:
         """Stop delivering, delete the subscription, and make `run()` return."""
-        if self._stop_requested is None or self._done is None:
-            return
-        self._stop_requested.set()
-        await self._done.wait()
+        await self._run.stop()

@@ -31,7 +31,6 @@ Decisions (where RingCentral's documentation leaves room):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Iterable
@@ -42,6 +41,7 @@ import aiohttp
 from .errors import RingCentralError
 from .models import DisabledFilter, SubscriptionInfo
 from .rest import RingCentralClient
+from .run_until_stopped import RunUntilStopped
 from .transport import (
     Delivery,
     TransportListener,
@@ -115,9 +115,7 @@ class WebSocketTransport(WebSocketCycle):
         self._last_sent = 0.0
         self._heartbeat_sent_at: float | None = None
         self._attempt = 0
-        self._running = False
-        self._stop_requested: asyncio.Event | None = None
-        self._done: asyncio.Event | None = None
+        self._run = RunUntilStopped(type(self).__name__)
 
     # -- public state ---------------------------------------------------------------------------
 
@@ -146,39 +144,18 @@ class WebSocketTransport(WebSocketCycle):
 
     async def run(self) -> None:
         """Connect and deliver until `stop()`; see `transport.Transport.run`."""
-        if self._running:
-            raise RuntimeError("WebSocketTransport.run() is already running")
-        self._running = True
-        self._stop_requested = asyncio.Event()
-        self._done = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        work = loop.create_task(self._loop(), name="ringcentral-websocket")
-        stopper = loop.create_task(self._stop_requested.wait())
+        await self._run.run(self._loop, name="ringcentral-websocket", cleanup=self._end)
+
+    async def _end(self, failed: bool) -> None:
         try:
-            await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            await self._close_socket()
         finally:
-            for task in (work, stopper):
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await stopper
-            try:
-                await work
-            except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if current is not None and current.cancelling():
-                    raise  # we were cancelled ourselves, not by stop()
-            finally:
-                await self._close_socket()
-                self._ready = False
-                self._running = False
-                self._done.set()
+            self._ready = False
 
     async def stop(self) -> None:
         """Delete the subscription, close the socket, and make `run()` return."""
-        if self._stop_requested is None or self._done is None:
-            return
-        if self._stop_requested.is_set():
-            await self._done.wait()
+        if not self._run.started or self._run.stop_requested:
+            await self._run.stop()  # nothing to stop, or only to wait for
             return
         ws, subscription = self._ws, self.subscription
         if ws is not None and not ws.closed and subscription is not None and self._ready:
@@ -193,5 +170,4 @@ class WebSocketTransport(WebSocketCycle):
                 _LOGGER.debug("Subscription deleted on stop (HTTP %d)", status)
                 if status in (200, 204, 404):
                     self.subscription = None
-        self._stop_requested.set()
-        await self._done.wait()
+        await self._run.stop()
