@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import sys
+import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -38,6 +40,20 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def reference_loop_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload (dict and int work, like the engine's), the
+    median of 5: this VM's speed drifts by a third between hours on a shared host, so results of
+    different runs compare only relative to this figure."""
+    times = []
+    for _ in range(5):
+        start = time.process_time()
+        table: dict[int, int] = {}
+        for n in range(200_000):
+            table[n & 1023] = table.get(n & 1023, 0) + n
+        times.append(time.process_time() - start)
+    return statistics.median(times) * 1000
+
+
 def describe() -> dict[str, str]:
     """nproc, CPU model, memory, OS, Python and the versions of what is measured."""
     return {
@@ -46,6 +62,7 @@ def describe() -> dict[str, str]:
         "cpu": _cpu_model(),
         "memory": _memory_total(),
         "load average at start": " ".join(f"{v:.2f}" for v in os.getloadavg()),
+        "reference loop (CPU speed; lower is faster)": f"{reference_loop_ms():.1f} ms",
         "os": platform.platform(),
         "python": sys.version.split()[0],
         "homeassistant": _version("homeassistant"),
