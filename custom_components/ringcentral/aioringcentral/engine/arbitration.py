@@ -83,10 +83,7 @@ def observe(
 def merge(ctx: Context, ext: ExtensionRecord, call: TrackedCall, view: SourceView, phase: str) -> None:
     """Fire the events `view` has beyond those already fired."""
     fired = call.emitted
-    events = view.events
-    # `progress` of both, inline: this runs for every observation.
-    ahead = len(events) + (_UNSEEN_BEFORE.get(events[0], 0) if events else 0)
-    if ahead <= len(fired) + (_UNSEEN_BEFORE.get(fired[0], 0) if fired else 0):
+    if progress(view.events) <= progress(fired):
         return
     if view.events[: len(fired)] == fired:
         new = view.events[len(fired) :]
@@ -143,11 +140,8 @@ def release_held(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> None:
 def agreed_phase(ctx: Context, ext: ExtensionRecord, call: TrackedCall) -> str | None:
     """The phase every subscribed source's latest word shows the call in, if they agree on one it
     can move to (not ringing: a call never goes back to it; not voicemail: presence cannot show it)."""
-    # `Context.expects`, inline: this runs for every observation.
-    sources = ctx.presence_sources
-    want_presence = sources is None or ext.id in sources
-    sources = ctx.telephony_sources
-    want_telephony = sources is None or ext.id in sources
+    want_presence = ctx.expects(ext.id, telephony=False)
+    want_telephony = ctx.expects(ext.id, telephony=True)
     presence = None if call.presence is None else call.presence.phase
     telephony = None if call.telephony is None else call.telephony.phase
     if want_presence and want_telephony:

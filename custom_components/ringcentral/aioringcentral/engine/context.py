@@ -141,7 +141,7 @@ class Context:
 
     def extension(self, extension_id: str) -> ExtensionRecord | None:
         """The record of a monitored extension (created on first use); None if not monitored."""
-        if self.monitored is not None and extension_id not in self.monitored:
+        if not self.monitors(extension_id):
             return None
         ext = self.exts.get(extension_id)
         if ext is None:

@@ -23,17 +23,6 @@ if TYPE_CHECKING:
     from .context import ExtensionRecord
 
 
-def visible_status(call: TrackedCall) -> str | None:
-    """The call's sensor status, or None while it is not on the user's phone."""
-    if call.t_ended or call.p_final:
-        return None
-    if call.p_absent or call.p_hidden:
-        live = telephony_live(call)
-        if (call.p_absent and not live) or (call.p_hidden and not (live or call.t_session_live)):
-            return None  # presence hides it, and telephony does not say it is still on
-    return STATUS_OF_PHASE.get(call.phase) if call.phase is not None else None
-
-
 def compute_state(ext: ExtensionRecord, previous: ExtensionState | None = None) -> ExtensionState:
     """The extension's state computed afresh (the engine caches it).
 
@@ -44,7 +33,8 @@ def compute_state(ext: ExtensionRecord, previous: ExtensionState | None = None) 
     """
     visible: list[tuple[TrackedCall, str]] = []
     for call in ext.calls.values():
-        # `visible_status`, inline (this runs for every touched extension).
+        # Whether the call is on the user's phone, and as what (inline: this runs for every call of
+        # every touched extension).
         if call.t_ended or call.p_final or call.phase is None:
             continue  # over (calls wait here for the settle time), or never shown
         if call.p_absent or call.p_hidden:
